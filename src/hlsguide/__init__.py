@@ -1,0 +1,17 @@
+"""hlsguide: cited, complexity-aware guidance for commissioners, grounded in Human Learning Systems."""
+
+import os
+
+# Offline by default: these must be set before chromadb, onnxruntime or huggingface_hub are
+# imported, or they phone home (telemetry, DNS look-ups) or try to download models.
+for _name, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "ORT_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+__version__ = "0.1.0"

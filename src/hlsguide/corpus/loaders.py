@@ -1,0 +1,259 @@
+"""Loaders: turn a file (corpus Markdown, PDF, DOCX, HTML, Markdown, text) into a SourceDocument.
+
+Every loader keeps character offsets into the text it extracted, so a passage can be traced
+back to its place in the source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from hlsguide.corpus.frontmatter import (
+    FOLDER_KIND,
+    FrontMatterError,
+    split_front_matter,
+    validate_front_matter,
+)
+from hlsguide.types import Section, SourceDocument
+
+USER_KIND = "document"
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+_FENCE_LINE = re.compile(r"^(```|~~~)", re.M)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+class IngestError(ValueError):
+    """A file that cannot be indexed; the message names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+
+
+def markdown_sections(text: str, offset: int = 0) -> list[Section]:
+    """Split Markdown at ATX headings (outside code fences), keeping each section's heading path."""
+    fenced: list[tuple[int, int]] = []
+    marks = [m.start() for m in _FENCE_LINE.finditer(text)]
+    for open_at, close_at in zip(marks[::2], marks[1::2], strict=False):
+        fenced.append((open_at, close_at))
+    headings = [
+        m for m in _HEADING.finditer(text) if not any(a <= m.start() <= b for a, b in fenced)
+    ]
+    sections: list[Section] = []
+    path: list[tuple[int, str]] = []
+    cursor, current_path = 0, []
+    for match in [*headings, None]:
+        end = match.start() if match else len(text)
+        body = text[cursor:end]
+        if body.strip():
+            lead = len(body) - len(body.lstrip())
+            sections.append(
+                Section(
+                    text=body.strip(),
+                    start=offset + cursor + lead,
+                    heading_path=list(current_path),
+                )
+            )
+        if match is None:
+            break
+        level = len(match.group(1))
+        path = [(lvl, title) for lvl, title in path if lvl < level]
+        path.append((level, match.group(2).strip()))
+        current_path = [title for _, title in path]
+        cursor = match.end()
+    return sections
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at position {exc.start})"
+        ) from exc
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+
+
+def _user_document(path: Path, data: bytes, title: str, sections: list[Section]) -> SourceDocument:
+    if not any(s.text.strip() for s in sections):
+        raise IngestError(path, "no extractable text")
+    return SourceDocument(
+        id=f"doc-{_slug(path.stem)}",
+        title=title or path.stem,
+        kind=USER_KIND,
+        source_path=str(path),
+        content_hash=_hash(data),
+        sections=sections,
+    )
+
+
+def load_markdown(path: Path, data: bytes) -> SourceDocument:
+    """Corpus Markdown (front matter validated against the contract) or a plain user Markdown file."""
+    text = _decode(path, data)
+    folder_kind = FOLDER_KIND.get(path.parent.name)
+    if text.startswith("---"):
+        try:
+            meta_data, body, body_start = split_front_matter(text)
+            meta = validate_front_matter(
+                meta_data,
+                expected_id=path.stem if folder_kind else None,
+                expected_kind=folder_kind,
+            )
+        except FrontMatterError as exc:
+            raise IngestError(path, f"front matter: {exc}") from exc
+        sections = markdown_sections(body, body_start)
+        if not sections:
+            raise IngestError(path, "the document has front matter but no body")
+        return SourceDocument(
+            id=meta.id,
+            title=meta.title,
+            kind=meta.kind,
+            source_path=str(path),
+            content_hash=_hash(data),
+            summary=meta.summary,
+            topics=meta.topics,
+            principles=meta.principles,
+            references=meta.references,
+            sections=sections,
+        )
+    if folder_kind:
+        raise IngestError(path, "corpus documents need YAML front matter")
+    first = _HEADING.search(text)
+    return _user_document(path, data, first.group(2) if first else "", markdown_sections(text))
+
+
+def load_text(path: Path, data: bytes) -> SourceDocument:
+    """Plain text: one section."""
+    text = _decode(path, data)
+    stripped = text.strip()
+    sections = [Section(text=stripped, start=text.find(stripped))] if stripped else []
+    return _user_document(path, data, "", sections)
+
+
+def load_pdf(path: Path, data: bytes) -> SourceDocument:
+    """PDF via pypdf: one section per page, page numbers kept, offsets into the joined page text."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if not data.startswith(b"%PDF-"):
+        raise IngestError(path, "not a PDF (no %PDF- header)")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = (reader.metadata.title if reader.metadata else None) or ""
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise IngestError(path, f"malformed PDF ({exc})") from exc
+    sections, cursor = [], 0
+    for number, page_text in enumerate(pages, start=1):
+        stripped = page_text.strip()
+        if stripped:
+            sections.append(
+                Section(text=stripped, start=cursor + page_text.find(stripped), page=number)
+            )
+        cursor += len(page_text) + 2  # pages are joined with a blank line
+    return _user_document(path, data, str(title), sections)
+
+
+def load_docx(path: Path, data: bytes) -> SourceDocument:
+    """DOCX via python-docx: Heading styles become Markdown headings, then split like Markdown."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, ValueError, KeyError, OSError) as exc:
+        raise IngestError(path, f"malformed DOCX ({exc})") from exc
+    lines = []
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        level = re.match(r"Heading (\d)", style)
+        lines.append(f"{'#' * int(level.group(1))} {text}" if level else text)
+    markdown = "\n\n".join(lines)
+    title = document.core_properties.title or ""
+    return _user_document(path, data, title, markdown_sections(markdown))
+
+
+def _is_hidden(tag) -> bool:
+    attrs = tag.attrs or {}
+    return (
+        "hidden" in attrs
+        or str(attrs.get("aria-hidden", "")).lower() == "true"
+        or bool(_HIDDEN_STYLE.search(str(attrs.get("style", ""))))
+    )
+
+
+def load_html(path: Path, data: bytes) -> SourceDocument:
+    """HTML via BeautifulSoup: scripts, styles and hidden elements dropped, headings kept."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(data, "lxml")
+    for tag in soup(["script", "style", "template", "noscript", "svg", "iframe", "object"]):
+        tag.decompose()
+    for tag in soup.find_all(_is_hidden):
+        tag.decompose()
+    title = soup.title.get_text(strip=True) if soup.title else ""
+    body = soup.body or soup
+    blocks = []
+    for tag in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "td"]):
+        if tag.find_parent(["p", "li", "pre", "td"]):
+            continue
+        text = " ".join(tag.get_text(" ", strip=True).split())
+        if text:
+            blocks.append(f"{'#' * int(tag.name[1])} {text}" if tag.name[0] == "h" else text)
+    return _user_document(path, data, title, markdown_sections("\n\n".join(blocks)))
+
+
+LOADERS: dict[str, Callable[[Path, bytes], SourceDocument]] = {
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".txt": load_text,
+    ".pdf": load_pdf,
+    ".docx": load_docx,
+    ".html": load_html,
+    ".htm": load_html,
+}
+
+
+def load_document(path: Path, max_bytes: int | None = None) -> SourceDocument:
+    """Load one file with the loader for its type; raise IngestError naming the problem."""
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise IngestError(path, f"unsupported file type '{path.suffix or '(none)'}'")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read ({exc.strerror})") from exc
+    if not data.strip():
+        raise IngestError(path, "the file is empty")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise IngestError(path, f"{len(data)} bytes is over the {max_bytes}-byte limit")
+    return loader(path, data)
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files under ``paths`` to index, sorted; hidden files and the bibliography left out."""
+    found: set[Path] = set()
+    for root in paths:
+        if root.is_file():
+            found.add(root)
+            continue
+        for path in root.rglob("*"):
+            hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+            if path.is_file() and not hidden and path.name != "references.yaml":
+                found.add(path)
+    return sorted(found)

@@ -1,0 +1,85 @@
+"""Hybrid search: dense (Chroma) and lexical (BM25) rankings fused, filtered and diversified."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import numpy as np
+
+from hlsguide.config import Settings
+from hlsguide.retrieval.embeddings import Embedder, embed_query
+from hlsguide.retrieval.fusion import cap_per_group, reciprocal_rank_fusion
+from hlsguide.retrieval.index import Snapshot
+from hlsguide.types import Hit, SearchFilters
+
+
+class SearchMode(StrEnum):
+    """Which retrievers take part."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    LEXICAL = "bm25"
+
+
+class Searcher:
+    """Searches one index snapshot."""
+
+    def __init__(self, snapshot: Snapshot, embedder: Embedder, settings: Settings) -> None:
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.settings = settings
+        self._by_id = {chunk.id: chunk for chunk in snapshot.chunks}
+        self._document_of = {chunk.id: chunk.document_id for chunk in snapshot.chunks}
+
+    def _allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
+        if filters is None or filters.is_empty():
+            return None
+        return np.fromiter(
+            (filters.matches(c) for c in self.snapshot.chunks), dtype=bool, count=len(self._by_id)
+        )
+
+    def dense_ranking(self, query: str, k: int, filters: SearchFilters | None) -> list[str]:
+        """Chunk ids nearest to the query embedding."""
+        vector = embed_query(self.embedder, query)
+        return [chunk_id for chunk_id, _ in self.snapshot.vectors.query(vector, k, filters)]
+
+    def lexical_ranking(self, query: str, k: int, filters: SearchFilters | None) -> list[str]:
+        """Chunk ids with the best BM25 scores."""
+        hits = self.snapshot.lexical.top(query, k, self._allowed(filters))
+        return [self.snapshot.chunks[position].id for position, _ in hits]
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        mode: SearchMode = SearchMode.HYBRID,
+    ) -> list[Hit]:
+        """The ``k`` best passages for ``query``, at most N per document, with provenance."""
+        k = k or self.settings.retrieval_k
+        fetch = max(self.settings.retrieval_fetch_k, k)
+        dense = self.dense_ranking(query, fetch, filters) if mode != SearchMode.LEXICAL else []
+        lexical = self.lexical_ranking(query, fetch, filters) if mode != SearchMode.DENSE else []
+        fused = reciprocal_rank_fusion(
+            [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)]
+            if mode == SearchMode.HYBRID
+            else [(dense or lexical, 1.0)],
+            k=self.settings.rrf_k,
+        )
+        scores = dict(fused)
+        order = cap_per_group(
+            (chunk_id for chunk_id, _ in fused),
+            self._document_of,
+            self.settings.max_chunks_per_document,
+        )[:k]
+        dense_rank = {chunk_id: r for r, chunk_id in enumerate(dense, start=1)}
+        lexical_rank = {chunk_id: r for r, chunk_id in enumerate(lexical, start=1)}
+        return [
+            Hit(
+                chunk=self._by_id[chunk_id],
+                score=scores[chunk_id],
+                dense_rank=dense_rank.get(chunk_id),
+                lexical_rank=lexical_rank.get(chunk_id),
+            )
+            for chunk_id in order
+        ]

@@ -1,0 +1,58 @@
+"""The retrieval service: one embedder, the live snapshot (reloaded after a re-index), builds."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from hlsguide.config import Settings
+from hlsguide.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
+from hlsguide.retrieval.index import (
+    IndexBuilder,
+    IndexReport,
+    Progress,
+    Snapshot,
+    current_generation,
+)
+from hlsguide.retrieval.search import Searcher
+
+
+class IndexNotReadyError(RuntimeError):
+    """No index has been built yet."""
+
+
+class RetrievalService:
+    """Shared by the API, the CLI and the answer layer."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._searcher: Searcher | None = None
+        self._lock = threading.Lock()
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        """The configured embedder, loaded on first use (loading takes seconds)."""
+        return self._embedder or SentenceTransformerEmbedder(
+            self.settings.embedding_model, self.settings.embedding_batch_size
+        )
+
+    def searcher(self) -> Searcher:
+        """A searcher over the live generation; switches when another run has made a new one."""
+        live = current_generation(self.settings.index_dir)
+        if live is None:
+            raise IndexNotReadyError("the index has not been built yet; run 'hlsguide index'")
+        with self._lock:
+            if self._searcher is None or self._searcher.snapshot.generation != live:
+                snapshot = Snapshot.load(self.settings, live)
+                assert snapshot is not None
+                self._searcher = Searcher(snapshot, self.embedder, self.settings)
+            return self._searcher
+
+    def is_ready(self) -> bool:
+        """True when a built index exists."""
+        return current_generation(self.settings.index_dir) is not None
+
+    def build(self, paths=None, progress: Progress | None = None) -> IndexReport:
+        """Run an incremental index build (see IndexBuilder)."""
+        return IndexBuilder(self.settings, self.embedder).run(paths, progress)

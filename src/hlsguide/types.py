@@ -1,0 +1,89 @@
+"""The data that moves between layers: documents, chunks and search hits."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Section(BaseModel):
+    """A run of source text under one heading path (or one PDF page)."""
+
+    text: str
+    start: int = Field(description="Character offset of ``text`` in the source text.")
+    heading_path: list[str] = Field(default_factory=list)
+    page: int | None = None
+
+
+class SourceDocument(BaseModel):
+    """A loaded document: its metadata and its text cut into sections."""
+
+    id: str
+    title: str
+    kind: str
+    source_path: str
+    content_hash: str
+    summary: str = ""
+    topics: list[str] = Field(default_factory=list)
+    principles: list[str] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+
+
+class Chunk(BaseModel):
+    """A token-bounded passage with full provenance."""
+
+    id: str
+    document_id: str
+    title: str
+    kind: str
+    text: str
+    source_path: str
+    heading_path: list[str] = Field(default_factory=list)
+    page: int | None = None
+    start: int
+    end: int
+    token_count: int
+    content_hash: str
+    topics: list[str] = Field(default_factory=list)
+    principles: list[str] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
+    citations: list[str] = Field(default_factory=list, description="[@key] found in the text.")
+
+    @property
+    def heading(self) -> str:
+        return " > ".join(self.heading_path)
+
+    def embedding_text(self) -> str:
+        """Text given to the embedder and BM25: title and headings add context to the passage."""
+        head = " > ".join([self.title, *self.heading_path])
+        return f"{head}\n\n{self.text}"
+
+
+class SearchFilters(BaseModel):
+    """Metadata filters; within a field any value matches, across fields all must match."""
+
+    kinds: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    principles: list[str] = Field(default_factory=list)
+    document_ids: list[str] = Field(default_factory=list)
+
+    def matches(self, chunk: Chunk) -> bool:
+        """True when ``chunk`` passes every filter that is set."""
+        return (
+            (not self.kinds or chunk.kind in self.kinds)
+            and (not self.topics or bool(set(self.topics) & set(chunk.topics)))
+            and (not self.principles or bool(set(self.principles) & set(chunk.principles)))
+            and (not self.document_ids or chunk.document_id in self.document_ids)
+        )
+
+    def is_empty(self) -> bool:
+        return not (self.kinds or self.topics or self.principles or self.document_ids)
+
+
+class Hit(BaseModel):
+    """One search result: the passage, its fused score and the rank it had in each retriever."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None

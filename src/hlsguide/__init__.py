@@ -1,4 +1,4 @@
-"""hlsguide: cited, complexity-aware guidance for commissioners, grounded in Human Learning Systems."""
+"""hlsguide: cited, complexity-aware guidance for commissioners (Human Learning Systems)."""
 
 import os
 
@@ -11,6 +11,8 @@ for _name, _value in {
     "ORT_DISABLE_TELEMETRY": "1",
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
 }.items():
     os.environ.setdefault(_name, _value)
 

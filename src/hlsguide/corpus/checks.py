@@ -91,7 +91,9 @@ def check_corpus(corpus_dir: Path) -> list[Problem]:
                 problems.append(Problem(rel, "front-matter", str(exc)))
                 continue
             if meta.id in docs:
-                problems.append(Problem(rel, "unique-id", f"'{meta.id}' also in {docs[meta.id][0]}"))
+                problems.append(
+                    Problem(rel, "unique-id", f"'{meta.id}' also in {docs[meta.id][0]}")
+                )
             docs[meta.id] = (Path(rel), body)
             parsed.append((Path(rel), meta, body))
 
@@ -101,10 +103,14 @@ def check_corpus(corpus_dir: Path) -> list[Problem]:
     for rel, meta, body in parsed:
         for key in meta.references:
             if key not in references:
-                problems.append(Problem(str(rel), "reference", f"front matter cites unknown '{key}'"))
+                problems.append(
+                    Problem(str(rel), "reference", f"front matter cites unknown '{key}'")
+                )
         for key in citation_keys(body):
             if key not in references:
-                problems.append(Problem(str(rel), "citation", f"[@{key}] is not in references.yaml"))
+                problems.append(
+                    Problem(str(rel), "citation", f"[@{key}] is not in references.yaml")
+                )
         for target in cross_links(body):
             if target not in docs:
                 problems.append(Problem(str(rel), "cross-link", f"[[{target}]] names no document"))

@@ -100,7 +100,7 @@ def _user_document(path: Path, data: bytes, title: str, sections: list[Section])
 
 
 def load_markdown(path: Path, data: bytes) -> SourceDocument:
-    """Corpus Markdown (front matter validated against the contract) or a plain user Markdown file."""
+    """Corpus Markdown (front matter checked against the contract) or a plain Markdown file."""
     text = _decode(path, data)
     folder_kind = FOLDER_KIND.get(path.parent.name)
     if text.startswith("---"):
@@ -168,12 +168,14 @@ def load_pdf(path: Path, data: bytes) -> SourceDocument:
 
 def load_docx(path: Path, data: bytes) -> SourceDocument:
     """DOCX via python-docx: Heading styles become Markdown headings, then split like Markdown."""
+    import zipfile
+
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, ValueError, KeyError, OSError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
         raise IngestError(path, f"malformed DOCX ({exc})") from exc
     lines = []
     for paragraph in document.paragraphs:

@@ -24,7 +24,7 @@ def cross_links(text: str) -> list[str]:
 
 
 def plain_words(text: str) -> list[str]:
-    """Lower-case words of ``text`` with citations and link markup removed (for counts and overlap)."""
+    """Lower-case words of ``text``, citation and link markup removed (for counts and overlap)."""
     text = CITATION_GROUP.sub(" ", text)
     text = CROSS_LINK.sub(lambda m: m.group(1).replace("-", " "), text)
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())

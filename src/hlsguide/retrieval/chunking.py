@@ -47,7 +47,9 @@ def split_section(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
     for start, end in _units(text):
         n = count_tokens(text[start:end])
         if n > size:
-            units.extend((s, e, count_tokens(text[s:e])) for s, e in _split_long(text, start, end, size))
+            units.extend(
+                (s, e, count_tokens(text[s:e])) for s, e in _split_long(text, start, end, size)
+            )
         else:
             units.append((start, end, n))
     spans: list[tuple[int, int]] = []

@@ -13,6 +13,7 @@ leaves CURRENT, and so the live index, as it was; its leftovers are removed by t
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -174,7 +175,7 @@ class IndexBuilder:
         return report
 
     def _remove_leftovers(self) -> None:
-        """Drop generations that are neither live nor the one before (crashed or superseded runs)."""
+        """Drop generations neither live nor the one before (crashed or superseded runs)."""
         keep = {current_generation(self.index_dir), self._previous_generation()}
         for directory in self.index_dir.glob(f"{GENERATION_PREFIX}*"):
             if directory.name not in keep:
@@ -188,10 +189,9 @@ class IndexBuilder:
 
     def _drop_generation(self, name: str) -> None:
         if self.settings.chroma_url:
-            try:
+            # A collection that was never created is fine to miss.
+            with contextlib.suppress(Exception):
                 ChromaVectorStore.open(name, self.index_dir / name, self.settings.chroma_url).drop()
-            except Exception:  # noqa: BLE001 - a collection that never got created is fine
-                pass
         shutil.rmtree(self.index_dir / name, ignore_errors=True)
 
     def _load_sources(
@@ -204,7 +204,9 @@ class IndexBuilder:
                 document = load_document(path, self.settings.max_file_bytes)
                 if document.id in documents:
                     raise IngestError(
-                        path, f"id '{document.id}' is already used by {documents[document.id].source_path}"
+                        path,
+                        f"id '{document.id}' is already used by "
+                        f"{documents[document.id].source_path}",
                     )
             except IngestError as exc:
                 report.failed.append(exc)
@@ -221,9 +223,8 @@ class IndexBuilder:
         documents, failed_paths = self._load_sources(paths, report)
         previous = Snapshot.load(self.settings)
         previous_docs = previous.documents if previous is not None else {}
-        reusable = (
-            previous is not None
-            and previous.manifest.get("fingerprint") == _fingerprint(self.settings, self.embedder)
+        reusable = previous is not None and previous.manifest.get("fingerprint") == _fingerprint(
+            self.settings, self.embedder
         )
 
         keep_old: list[str] = []  # documents whose stored chunks and vectors carry over

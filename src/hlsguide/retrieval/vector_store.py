@@ -64,7 +64,7 @@ def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:
 
 
 class ChromaVectorStore:
-    """One index generation in Chroma: a directory of its own (embedded) or a collection (server)."""
+    """One index generation in Chroma: its own directory (embedded) or collection (server)."""
 
     def __init__(self, client: Any, name: str, path: Path | None = None) -> None:
         self._client = client
@@ -75,8 +75,10 @@ class ChromaVectorStore:
         )
 
     @classmethod
-    def open(cls, generation: str, generation_dir: Path, chroma_url: str | None) -> ChromaVectorStore:
-        """Open (or create) the store of ``generation``: embedded under its directory, or on a server."""
+    def open(
+        cls, generation: str, generation_dir: Path, chroma_url: str | None
+    ) -> ChromaVectorStore:
+        """Open (or create) the store of ``generation``: under its directory, or on a server."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 

@@ -1,0 +1,81 @@
+"""``create_app``: builds the dependencies once and mounts the routers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from hlsguide import __version__
+from hlsguide.api.routes import health, search
+from hlsguide.config import Settings
+from hlsguide.retrieval.index import IndexLockedError
+from hlsguide.retrieval.service import IndexNotReadyError, RetrievalService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StartupBuild:
+    """State of the first-start index build, shown by /readyz."""
+
+    running: bool = False
+    error: str | None = None
+
+
+def _build_in_background(retrieval: RetrievalService, state: StartupBuild) -> threading.Thread:
+    def run() -> None:
+        try:
+            report = retrieval.build()
+            for failure in report.failed:
+                log.warning("skipped %s", failure)
+            if report.generation is None:
+                state.error = "nothing could be indexed from the corpus paths"
+        except IndexLockedError:
+            pass  # another process is building it; /readyz turns ready when it lands
+        except Exception as exc:
+            log.exception("first-start index build failed")
+            state.error = str(exc)
+        finally:
+            state.running = False
+
+    state.running = True
+    thread = threading.Thread(target=run, name="hlsguide-index-build", daemon=True)
+    thread.start()
+    return thread
+
+
+def create_app(
+    settings: Settings | None = None, retrieval: RetrievalService | None = None
+) -> FastAPI:
+    """The hlsguide API. Tests pass their own settings and services."""
+    settings = settings or Settings()
+    retrieval = retrieval or RetrievalService(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if settings.build_index_on_start and not retrieval.is_ready():
+            app.state.startup_thread = _build_in_background(retrieval, app.state.startup_build)
+        yield
+
+    app = FastAPI(
+        title="hlsguide",
+        version=__version__,
+        description="Cited, complexity-aware guidance for commissioners (Human Learning Systems).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.retrieval = retrieval
+    app.state.startup_build = StartupBuild()
+
+    @app.exception_handler(IndexNotReadyError)
+    async def _not_ready(_: Request, exc: IndexNotReadyError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "10"})
+
+    app.include_router(health.router)
+    app.include_router(search.router)
+    return app

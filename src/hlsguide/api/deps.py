@@ -1,0 +1,22 @@
+"""Dependencies built once in ``create_app`` and reached through ``Depends`` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hlsguide.config import Settings
+from hlsguide.retrieval.service import RetrievalService
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_retrieval(request: Request) -> RetrievalService:
+    return request.app.state.retrieval
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RetrievalDep = Annotated[RetrievalService, Depends(get_retrieval)]

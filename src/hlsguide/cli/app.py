@@ -1,0 +1,33 @@
+"""The ``hlsguide`` command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hlsguide.cli import evaluate
+from hlsguide.cli.index import index
+from hlsguide.cli.search import search, sources
+from hlsguide.cli.serve import serve
+from hlsguide.corpus.checks import main as check_corpus
+
+app = typer.Typer(
+    help="hlsguide: cited, complexity-aware guidance for commissioners.", no_args_is_help=True
+)
+app.command()(index)
+app.command()(search)
+app.command()(sources)
+app.command()(serve)
+app.add_typer(evaluate.app, name="eval")
+
+
+@app.command("check-corpus")
+def check_corpus_command(corpus: Annotated[str, typer.Argument()] = "corpus") -> None:
+    """Check the curated corpus against its contract; exit 1 on any problem."""
+    raise typer.Exit(check_corpus([corpus]))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,49 @@
+"""``hlsguide eval retrieval``: hit@k and MRR for each mode, side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hlsguide.cli.common import console, fail, service
+from hlsguide.retrieval.evaluation import evaluate_retrieval, load_questions
+from hlsguide.retrieval.service import IndexNotReadyError
+
+app = typer.Typer(help="Evaluate the guide on a question set.", no_args_is_help=True)
+
+
+@app.command()
+def retrieval(
+    questions: Annotated[Path, typer.Option("--questions", help="YAML question set.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """hit@k and MRR overall and per category for hybrid, BM25 and dense retrieval."""
+    try:
+        items = load_questions(questions)
+        result = evaluate_retrieval(service().searcher(), items, k)
+    except (ValueError, IndexNotReadyError) as exc:
+        fail(str(exc))
+    if as_json:
+        console.print(result.model_dump_json(indent=2))
+        return
+    modes = list(result.overall)
+    table = Table("group", "n", *[f"{m} hit@{k}" for m in modes], *[f"{m} MRR" for m in modes])
+    rows = [("overall", result.overall), *result.by_category.items()]
+    for name, scores in rows:
+        first = next(iter(scores.values()))
+        table.add_row(
+            name,
+            str(first.questions),
+            *[f"{scores[m].hit_at_k:.3f}" for m in modes],
+            *[f"{scores[m].mrr:.3f}" for m in modes],
+        )
+    console.print(table)
+    misses = [q for q, r in result.ranks["hybrid"].items() if r is None or r > k]
+    if misses:
+        console.print(f"hybrid misses: {', '.join(misses)}")
+    if result.skipped:
+        console.print(f"skipped (no relevant documents): {', '.join(result.skipped)}")

@@ -1,0 +1,80 @@
+"""``hlsguide index``: build or update the index, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from hlsguide.cli.common import console, errors, fail, service
+from hlsguide.retrieval.index import IndexLockedError, IndexReport
+
+
+def index(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders; default: the corpus paths.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Index documents incrementally: only new or changed documents are embedded."""
+    svc = service()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task("embedding chunks", total=None)
+
+        def progress(_stage: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            report = svc.build(paths or None, progress)
+        except IndexLockedError as exc:
+            fail(str(exc))
+    for failure in report.failed:
+        errors.print(f"[yellow]skipped[/] {failure}", highlight=False, soft_wrap=True)
+    if as_json:
+        console.print_json(json.dumps(_report_dict(report)))
+    else:
+        _print_summary(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _report_dict(report: IndexReport) -> dict:
+    return {
+        "added": report.added,
+        "updated": report.updated,
+        "removed": report.removed,
+        "unchanged": report.unchanged,
+        "failed": [{"path": f.path, "problem": f.problem} for f in report.failed],
+        "chunks": report.chunks,
+        "embedded_chunks": report.embedded_chunks,
+        "generation": report.generation,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+def _print_summary(report: IndexReport) -> None:
+    table = Table(title="Index run", show_header=False)
+    for label, value in (
+        ("added", len(report.added)),
+        ("updated", len(report.updated)),
+        ("removed", len(report.removed)),
+        ("unchanged", len(report.unchanged)),
+        ("failed", len(report.failed)),
+        ("chunks in index", report.chunks),
+        ("chunks embedded", report.embedded_chunks),
+        ("generation", report.generation or "(none)"),
+        ("seconds", f"{report.seconds:.1f}"),
+    ):
+        table.add_row(label, str(value))
+    console.print(table)

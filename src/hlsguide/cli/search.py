@@ -1,0 +1,63 @@
+"""``hlsguide search`` and ``hlsguide sources``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hlsguide.cli.common import console, fail, service
+from hlsguide.retrieval.search import SearchMode
+from hlsguide.retrieval.service import IndexNotReadyError
+from hlsguide.types import SearchFilters
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Passages to return.")] = 5,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only these kinds.")] = None,
+    topic: Annotated[list[str] | None, typer.Option("--topic", help="Only these topics.")] = None,
+    mode: Annotated[SearchMode, typer.Option("--mode")] = SearchMode.HYBRID,
+    as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+) -> None:
+    """Search the index (hybrid dense + BM25 by default)."""
+    if not query.strip():
+        fail("the query is empty")
+    try:
+        hits = (
+            service()
+            .searcher()
+            .search(query, k, SearchFilters(kinds=kind or [], topics=topic or []), mode)
+        )
+    except IndexNotReadyError as exc:
+        fail(str(exc))
+    if as_json:
+        console.print_json(json.dumps([hit.model_dump() for hit in hits]))
+        return
+    table = Table("#", "document", "heading", "score", "passage")
+    for n, hit in enumerate(hits, start=1):
+        table.add_row(
+            str(n),
+            hit.chunk.document_id,
+            hit.chunk.heading,
+            f"{hit.score:.4f}",
+            hit.chunk.text[:160] + ("..." if len(hit.chunk.text) > 160 else ""),
+        )
+    console.print(table)
+
+
+def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the indexed documents."""
+    try:
+        documents = service().searcher().snapshot.documents
+    except IndexNotReadyError as exc:
+        fail(str(exc))
+    if as_json:
+        console.print_json(json.dumps(documents))
+        return
+    table = Table("id", "kind", "title", "chunks")
+    for doc_id, doc in documents.items():
+        table.add_row(doc_id, doc["kind"], doc["title"], str(len(doc["chunk_ids"])))
+    console.print(table)

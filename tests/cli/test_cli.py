@@ -1,0 +1,73 @@
+"""The command line, run in-process through typer's runner on a real index."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hlsguide.cli.app import app
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+@pytest.fixture
+def run(settings, monkeypatch):
+    monkeypatch.setenv("HLSGUIDE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("HLSGUIDE_CORPUS_PATHS", json.dumps([str(p) for p in settings.corpus_paths]))
+    monkeypatch.setenv("HLSGUIDE_CHUNK_TOKENS", "64")
+    monkeypatch.setenv("HLSGUIDE_CHUNK_OVERLAP_TOKENS", "16")
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, list(args))
+
+
+def test_index_search_sources_and_eval(run, corpus_dir):
+    result = run("index", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert len(report["added"]) == 4
+    assert report["failed"] == []
+
+    result = run("index", "--json")
+    second = json.loads(result.stdout)
+    assert len(second["unchanged"]) == 4
+    assert second["added"] == []
+
+    result = run("search", "gaming of waiting-time targets", "--json", "--k", "2")
+    hits = json.loads(result.stdout)
+    assert hits[0]["chunk"]["document_id"] == "target-gaming"
+
+    result = run("search", "alliance", "--kind", "case")
+    assert "case-riverside" in result.stdout
+
+    result = run("sources", "--json")
+    assert set(json.loads(result.stdout)) >= {"learning-loops", "case-riverside"}
+
+    result = run("eval", "retrieval", "--questions", str(FIXTURES / "questions.yaml"), "--json")
+    scores = json.loads(result.stdout)
+    assert set(scores["overall"]) == {"hybrid", "dense", "bm25"}
+    assert scores["overall"]["hybrid"]["hit_at_k"] == 1.0
+    assert scores["skipped"] == ["Q3"]
+    assert "concepts" in scores["by_category"]
+
+
+def test_index_reports_bad_files_and_exits_1(run, corpus_dir):
+    (corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
+    result = run("index")
+    assert result.exit_code == 1
+    assert "broken.pdf: malformed PDF" in result.stderr
+    assert "added" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("search", "  "), "the query is empty"),
+        (("search", "x"), "the index has not been built yet"),
+        (("eval", "retrieval", "--questions", "/nonexistent.yaml"), "cannot read questions"),
+    ],
+)
+def test_cli_errors_are_clear(run, args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr

@@ -1,0 +1,78 @@
+"""Hybrid search on a real index: filters, fusion order, diversity, provenance."""
+
+from pathlib import Path
+
+import pytest
+
+from hlsguide.retrieval.fusion import reciprocal_rank_fusion
+from hlsguide.retrieval.langchain import HybridRetriever
+from hlsguide.retrieval.search import SearchMode
+from hlsguide.types import SearchFilters
+
+
+@pytest.mark.parametrize("mode", list(SearchMode))
+def test_each_mode_finds_the_obvious_document(built, mode):
+    hits = built.searcher().search("waiting-time targets gamed by hospitals", k=3, mode=mode)
+    assert hits[0].chunk.document_id == "target-gaming"
+
+
+@pytest.mark.parametrize(
+    ("filters", "allowed"),
+    [
+        (SearchFilters(kinds=["case"]), {"case-riverside"}),
+        (SearchFilters(topics=["gaming", "homelessness"]), {"target-gaming", "case-riverside"}),
+        (SearchFilters(principles=["human"]), {"running-reviews", "case-riverside"}),
+        (SearchFilters(document_ids=["learning-loops"]), {"learning-loops"}),
+        (SearchFilters(kinds=["concept"], principles=["learning"]), {"learning-loops"}),
+    ],
+)
+@pytest.mark.parametrize("mode", list(SearchMode))
+def test_filters_apply_to_every_mode(built, filters, allowed, mode):
+    hits = built.searcher().search("learning targets homelessness reviews", 10, filters, mode)
+    assert hits
+    assert {h.chunk.document_id for h in hits} <= allowed
+
+
+def test_hybrid_order_is_the_weighted_fusion_of_both_rankings(built):
+    searcher = built.searcher()
+    query = "blame-free review of a case"
+    dense = searcher.dense_ranking(query, 40, None)
+    lexical = searcher.lexical_ranking(query, 40, None)
+    expected = [cid for cid, _ in reciprocal_rank_fusion([(dense, 1.0), (lexical, 1.0)], k=60)]
+    hits = searcher.search(query, k=50)
+    got = [h.chunk.id for h in hits]
+    capped = [cid for cid in expected if cid in got]
+    assert got == capped
+    for hit in hits:
+        assert hit.dense_rank == (dense.index(hit.chunk.id) + 1 if hit.chunk.id in dense else None)
+
+
+def test_diversity_cap_limits_passages_per_document(built):
+    hits = built.searcher().search("learning", k=50)
+    per_doc = {}
+    for hit in hits:
+        per_doc[hit.chunk.document_id] = per_doc.get(hit.chunk.document_id, 0) + 1
+    assert max(per_doc.values()) <= built.settings.max_chunks_per_document
+
+
+def test_hits_carry_provenance(built):
+    hit = built.searcher().search("ratchet effect next year's target")[0]
+    chunk = hit.chunk
+    assert chunk.document_id == "target-gaming"
+    assert chunk.heading_path == ["Ratchets and thresholds"]
+    assert chunk.citations == ["fixture-targets-2006"]
+    source = Path(chunk.source_path).read_text(encoding="utf-8")
+    assert source[chunk.start : chunk.end] == chunk.text
+
+
+def test_langchain_retriever(built):
+    retriever = HybridRetriever(service=built, k=2)
+    documents = retriever.invoke("alliance of providers sharing one budget")
+    assert documents[0].metadata["document_id"] == "case-riverside"
+    assert documents[0].metadata["heading_path"]
+    assert documents[0].page_content in Path(documents[0].metadata["source_path"]).read_text()
+
+
+def test_a_query_with_no_indexed_words_still_gets_dense_hits(built):
+    assert built.searcher().search("the and of", k=2)
+    assert built.searcher().search("the and of", k=2, mode=SearchMode.LEXICAL) == []

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
@@ -48,6 +49,40 @@ class Settings(BaseSettings):
         True, description="Build the index from the corpus when the server starts with none."
     )
 
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL for state; unset means SQLite under the data directory."
+    )
+    answer_mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="Default generator for answers."
+    )
+    answer_passages: int = Field(6, ge=1, le=20, description="Passages an answer draws on.")
+    max_question_tokens: int = Field(
+        300, ge=8, le=4000, description="Longest question accepted, in tokens."
+    )
+    min_confidence: float = Field(
+        0.30, description="Refuse when no passage is at least this similar to the question."
+    )
+    scope_override_confidence: float = Field(
+        0.45,
+        description="An out-of-scope-looking question is answered when a passage is this similar.",
+    )
+    llm_provider: Literal["openai", "ollama"] = Field(
+        "openai", description="'openai' (any OpenAI-compatible server) or 'ollama'."
+    )
+    llm_base_url: str | None = Field(
+        None, description="Base URL of the chat API (e.g. http://127.0.0.1:8080/v1)."
+    )
+    llm_api_key: SecretStr | None = Field(None, description="API key for the chat API.")
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name.")
+    llm_temperature: float = Field(0.1, ge=0, le=2)
+    llm_max_tokens: int = Field(400, ge=16, le=4000, description="Cap on generated tokens.")
+    llm_timeout_seconds: float = Field(60.0, gt=0, description="Per-request LLM timeout.")
+    llm_max_retries: int = Field(1, ge=0, le=5)
+    llm_context_tokens: int = Field(
+        1800, ge=200, description="Token budget for passages in the LLM prompt."
+    )
+    llm_answer_words: int = Field(250, ge=30, description="Length asked of LLM answers.")
+
     @field_validator("chroma_url")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -62,3 +97,7 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'hlsguide.db'}"

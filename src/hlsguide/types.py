@@ -87,3 +87,77 @@ class Hit(BaseModel):
     score: float
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    dense_similarity: float | None = Field(
+        None, description="Cosine similarity of the passage to the query (dense retrieval)."
+    )
+
+
+class LensMatch(BaseModel):
+    """A framing flag or complexity signal, with the words in the question that raised it."""
+
+    name: str
+    label: str
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Lens(BaseModel):
+    """What a question is about and how it is framed: the complexity lens."""
+
+    principles: dict[str, float] = Field(description="Score per HLS principle, 0 to 1.")
+    touched_principles: list[str] = Field(default_factory=list)
+    flags: list[LensMatch] = Field(default_factory=list)
+    signals: list[LensMatch] = Field(default_factory=list)
+    out_of_scope: bool = False
+    scope_similarity: float = 0.0
+    also_retrieve: list[str] = Field(
+        default_factory=list, description="Documents the framing calls for (e.g. on gaming)."
+    )
+
+    def has(self, flag: str) -> bool:
+        return any(f.name == flag for f in self.flags)
+
+    @property
+    def reframe_flags(self) -> list[LensMatch]:
+        return [f for f in self.flags if f.name not in {"legal_advice", "injection"}]
+
+
+class Publication(BaseModel):
+    """A published source a passage rests on, formatted from references.yaml."""
+
+    id: str
+    formatted: str
+    doi: str | None = None
+    url: str | None = None
+
+
+class Citation(BaseModel):
+    """A verified citation: marker ``[n]`` points at a retrieved passage and a quote in it."""
+
+    n: int
+    chunk_id: str
+    document_id: str
+    title: str
+    kind: str
+    heading: str
+    quote: str = Field(description="An exact substring of the cited passage.")
+    location: str
+    publications: list[Publication] = Field(default_factory=list)
+
+
+class Answer(BaseModel):
+    """A grounded answer: Markdown with [n] markers, the citations they resolve to, the lens."""
+
+    answer_id: str
+    question: str
+    standalone_query: str
+    answer: str
+    citations: list[Citation]
+    lens: Lens
+    mode: str
+    conversation_id: str | None = None
+    refused: bool = False
+    fallback: str | None = Field(
+        None, description="Why the requested generator's answer was replaced, if it was."
+    )
+    confidence: float = Field(0.0, description="Best dense similarity among retrieved passages.")
+    timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")

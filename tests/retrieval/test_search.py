@@ -36,7 +36,7 @@ def test_filters_apply_to_every_mode(built, filters, allowed, mode):
 def test_hybrid_order_is_the_weighted_fusion_of_both_rankings(built):
     searcher = built.searcher()
     query = "blame-free review of a case"
-    dense = searcher.dense_ranking(query, 40, None)
+    dense = [cid for cid, _ in searcher.dense_ranking(query, 40, None)]
     lexical = searcher.lexical_ranking(query, 40, None)
     expected = [cid for cid, _ in reciprocal_rank_fusion([(dense, 1.0), (lexical, 1.0)], k=60)]
     hits = searcher.search(query, k=50)

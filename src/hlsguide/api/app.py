@@ -11,10 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from hlsguide import __version__
-from hlsguide.api.routes import health, search
+from hlsguide.answer.questions import QuestionError
+from hlsguide.answer.service import AnswerService
+from hlsguide.api.routes import ask, feedback, health, search, sources
 from hlsguide.config import Settings
 from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.retrieval.service import IndexNotReadyError, RetrievalService
+from hlsguide.storage import ConversationNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +53,14 @@ def _build_in_background(retrieval: RetrievalService, state: StartupBuild) -> th
 
 
 def create_app(
-    settings: Settings | None = None, retrieval: RetrievalService | None = None
+    settings: Settings | None = None,
+    retrieval: RetrievalService | None = None,
+    answers: AnswerService | None = None,
 ) -> FastAPI:
     """The hlsguide API. Tests pass their own settings and services."""
     settings = settings or Settings()
     retrieval = retrieval or RetrievalService(settings)
+    answers = answers or AnswerService(settings, retrieval)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -70,12 +76,22 @@ def create_app(
     )
     app.state.settings = settings
     app.state.retrieval = retrieval
+    app.state.answers = answers
     app.state.startup_build = StartupBuild()
 
     @app.exception_handler(IndexNotReadyError)
     async def _not_ready(_: Request, exc: IndexNotReadyError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "10"})
 
-    app.include_router(health.router)
-    app.include_router(search.router)
+    @app.exception_handler(QuestionError)
+    async def _bad_question(_: Request, exc: QuestionError) -> JSONResponse:
+        detail = [{"loc": ["body", "question"], "msg": str(exc), "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(ConversationNotFoundError)
+    async def _no_conversation(_: Request, exc: ConversationNotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    for module in (health, search, ask, sources, feedback):
+        app.include_router(module.router)
     return app

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from hlsguide.answer.service import AnswerService
 from hlsguide.config import Settings
 from hlsguide.retrieval.service import RetrievalService
 
@@ -18,5 +19,10 @@ def get_retrieval(request: Request) -> RetrievalService:
     return request.app.state.retrieval
 
 
+def get_answers(request: Request) -> AnswerService:
+    return request.app.state.answers
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RetrievalDep = Annotated[RetrievalService, Depends(get_retrieval)]
+AnswersDep = Annotated[AnswerService, Depends(get_answers)]

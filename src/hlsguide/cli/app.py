@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from hlsguide.cli import evaluate
+from hlsguide.cli.ask import ask
 from hlsguide.cli.index import index
 from hlsguide.cli.search import search, sources
 from hlsguide.cli.serve import serve
@@ -16,6 +17,7 @@ app = typer.Typer(
     help="hlsguide: cited, complexity-aware guidance for commissioners.", no_args_is_help=True
 )
 app.command()(index)
+app.command()(ask)
 app.command()(search)
 app.command()(sources)
 app.command()(serve)

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from hlsguide.answer.evaluation import evaluate_answers
+from hlsguide.cli.ask import answer_service
 from hlsguide.cli.common import console, fail, service
 from hlsguide.retrieval.evaluation import evaluate_retrieval, load_questions
 from hlsguide.retrieval.service import IndexNotReadyError
@@ -47,3 +49,39 @@ def retrieval(
         console.print(f"hybrid misses: {', '.join(misses)}")
     if result.skipped:
         console.print(f"skipped (no relevant documents): {', '.join(result.skipped)}")
+
+
+@app.command()
+def answers(
+    questions: Annotated[Path, typer.Option("--questions", help="YAML question set.")],
+    mode: Annotated[str | None, typer.Option("--mode", help="extractive or llm.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Key-fact coverage, citation validity, adversarial handling and latency of answers."""
+    if mode not in (None, "extractive", "llm"):
+        fail(f"--mode must be 'extractive' or 'llm', not '{mode}'")
+    try:
+        items = load_questions(questions)
+        result = evaluate_answers(answer_service(), items, mode)
+    except (ValueError, IndexNotReadyError) as exc:
+        fail(str(exc))
+    if as_json:
+        console.print(result.model_dump_json(indent=2))
+        return
+    table = Table("question", "coverage", "citations valid", "expect", "refused", "ms")
+    for s in result.scores:
+        table.add_row(
+            s.id,
+            "-" if s.key_fact_coverage is None else f"{s.key_fact_coverage:.2f}",
+            "-" if s.citation_validity is None else f"{s.citation_validity:.2f}",
+            "-" if s.expect is None else f"{s.expect}: {'yes' if s.expect_handled else 'NO'}",
+            "yes" if s.refused else "",
+            f"{s.latency_ms:.0f}",
+        )
+    console.print(table)
+    console.print(
+        f"mean key-fact coverage {result.mean_key_fact_coverage:.3f} "
+        f"(threshold {result.threshold}) · citation validity {result.citation_validity:.3f} · "
+        f"expect handled {result.expect_handled} · refused {result.refused} · "
+        f"latency p50 {result.latency_p50_ms:.0f} ms, p95 {result.latency_p95_ms:.0f} ms"
+    )

@@ -11,11 +11,11 @@ from hlsguide.retrieval.tokens import count_tokens, encoding
 from hlsguide.types import Chunk, Section, SourceDocument
 
 # Sentence-ish units: a sentence end, or a line break (list items, table rows).
-_UNIT = re.compile(r"[^\n]+?(?:[.!?](?=\s)|$)|\n", re.M)
+_UNIT = re.compile(r"[^\n]+?(?:[.!?](?:\*\*|__)?(?=\s)|$)|\n", re.M)
 
 
-def _units(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) spans of sentence-like units, whitespace trimmed, in order."""
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) spans of sentence-like units (sentences, list items), whitespace trimmed."""
     for match in _UNIT.finditer(text):
         start, end = match.span()
         piece = text[start:end]
@@ -44,7 +44,7 @@ def _split_long(text: str, start: int, end: int, size: int) -> Iterator[tuple[in
 def split_section(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
     """Pack units into spans of at most ``size`` tokens, repeating up to ``overlap`` tokens."""
     units: list[tuple[int, int, int]] = []
-    for start, end in _units(text):
+    for start, end in sentence_spans(text):
         n = count_tokens(text[start:end])
         if n > size:
             units.extend(

@@ -38,10 +38,12 @@ class Searcher:
             (filters.matches(c) for c in self.snapshot.chunks), dtype=bool, count=len(self._by_id)
         )
 
-    def dense_ranking(self, query: str, k: int, filters: SearchFilters | None) -> list[str]:
-        """Chunk ids nearest to the query embedding."""
+    def dense_ranking(
+        self, query: str, k: int, filters: SearchFilters | None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) nearest to the query embedding, best first."""
         vector = embed_query(self.embedder, query)
-        return [chunk_id for chunk_id, _ in self.snapshot.vectors.query(vector, k, filters)]
+        return [(cid, 1.0 - dist) for cid, dist in self.snapshot.vectors.query(vector, k, filters)]
 
     def lexical_ranking(self, query: str, k: int, filters: SearchFilters | None) -> list[str]:
         """Chunk ids with the best BM25 scores."""
@@ -58,7 +60,10 @@ class Searcher:
         """The ``k`` best passages for ``query``, at most N per document, with provenance."""
         k = k or self.settings.retrieval_k
         fetch = max(self.settings.retrieval_fetch_k, k)
-        dense = self.dense_ranking(query, fetch, filters) if mode != SearchMode.LEXICAL else []
+        similarity = (
+            dict(self.dense_ranking(query, fetch, filters)) if mode != SearchMode.LEXICAL else {}
+        )
+        dense = list(similarity)
         lexical = self.lexical_ranking(query, fetch, filters) if mode != SearchMode.DENSE else []
         fused = reciprocal_rank_fusion(
             [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)]
@@ -80,6 +85,7 @@ class Searcher:
                 score=scores[chunk_id],
                 dense_rank=dense_rank.get(chunk_id),
                 lexical_rank=lexical_rank.get(chunk_id),
+                dense_similarity=similarity.get(chunk_id),
             )
             for chunk_id in order
         ]

@@ -1,0 +1,1 @@
+"""The answer layer: lens, retrieval shaped by it, a generator, verified citations."""

@@ -1,0 +1,103 @@
+"""The LLM generator: a langchain chat model (OpenAI-compatible or Ollama) chosen by settings.
+
+Passages are packed into the prompt up to a token budget counted with our offline tiktoken
+encoding, inside <passages> delimiters and declared untrusted. The answer still goes through
+citation verification; the service falls back to the extractive answer when nothing resolves.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from hlsguide.answer.citations import Draft
+from hlsguide.answer.generators.base import GenerationRequest, GeneratorError
+from hlsguide.answer.prompts import render
+from hlsguide.config import Settings
+from hlsguide.retrieval.tokens import count_tokens
+
+
+def chat_model(settings: Settings):
+    """The configured langchain chat model (imported lazily: only the llm mode needs it)."""
+    if settings.llm_provider == "ollama":
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(
+            model=settings.llm_model,
+            base_url=settings.llm_base_url or "http://127.0.0.1:11434",
+            temperature=settings.llm_temperature,
+            num_predict=settings.llm_max_tokens,
+            client_kwargs={"timeout": settings.llm_timeout_seconds},
+        )
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=settings.llm_model,
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "unset",
+        temperature=settings.llm_temperature,
+        max_tokens=settings.llm_max_tokens,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+def pack_passages(request: GenerationRequest, budget: int) -> str:
+    """Numbered, delimited passages, in rank order, until the token budget is spent."""
+    blocks, used = [], 0
+    for n, hit in enumerate(request.passages, start=1):
+        chunk = hit.chunk
+        block = (
+            f'<passage n="{n}" source="{escape(chunk.title)}" section="{escape(chunk.heading)}">\n'
+            f"{escape(chunk.text, quote=False)}\n</passage>"
+        )
+        cost = count_tokens(block)
+        if blocks and used + cost > budget:
+            break
+        blocks.append(block)
+        used += cost
+    return "\n".join(blocks)
+
+
+class LLMGenerator:
+    """Asks a chat model for a cited answer."""
+
+    name = "llm"
+
+    def __init__(self, settings: Settings, model=None) -> None:
+        self.settings = settings
+        self.model = model if model is not None else chat_model(settings)
+
+    def messages(self, request: GenerationRequest) -> list[tuple[str, str]]:
+        """The system and user messages for ``request`` (rendered from prompts/)."""
+        framings = ", ".join(f.label.lower() for f in request.lens.reframe_flags)
+        reframe = render("reframe_note", framings=framings) if framings else ""
+        return [
+            ("system", render("answer_system", max_words=self.settings.llm_answer_words)),
+            (
+                "human",
+                render(
+                    "answer_user",
+                    passages=pack_passages(request, self.settings.llm_context_tokens),
+                    reframe=reframe,
+                    question=escape(request.question, quote=False),
+                ),
+            ),
+        ]
+
+    def generate(self, request: GenerationRequest) -> Draft:
+        try:
+            reply = self.model.invoke(self.messages(request))
+        except Exception as exc:  # every backend failure becomes one clear error
+            raise GeneratorError(f"the language model backend failed: {exc}") from exc
+        text = reply.content if isinstance(reply.content, str) else str(reply.content)
+        return Draft(markdown=text.strip())
+
+    def condense(self, history: str, question: str) -> str:
+        """A standalone question from a follow-up and the conversation so far."""
+        prompt = render("condense", history=escape(history, quote=False), question=question)
+        try:
+            reply = self.model.invoke([("human", prompt)])
+        except Exception as exc:
+            raise GeneratorError(f"the language model backend failed: {exc}") from exc
+        text = str(reply.content).strip().splitlines()
+        return text[0].strip() if text and text[0].strip() else question

@@ -1,0 +1,46 @@
+"""Question validation and follow-up detection, shared by every channel."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hlsguide.retrieval.tokens import count_tokens
+
+# A follow-up leans on the conversation: it opens with a connective or points back with a
+# pronoun instead of naming its subject.
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|so|also|what about|how about|and what|why|how so|tell me more|more on|"
+    r"what else|can you expand)\b|\b(it|its|this|that|these|those|they|them|their|there)\b",
+    re.IGNORECASE,
+)
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as given; the message says why."""
+
+
+def validate_question(question: str, max_tokens: int) -> str:
+    """Return the question stripped, or raise QuestionError with a precise reason."""
+    if "\x00" in question:
+        raise QuestionError("the question contains binary data (NUL bytes)")
+    controls = [c for c in question if unicodedata.category(c) == "Cc" and c not in "\t\n\r"]
+    if controls:
+        first = f"U+{ord(controls[0]):04X}"
+        raise QuestionError(
+            f"the question contains {len(controls)} control character(s), e.g. {first}"
+        )
+    if "\ufffd" in question:
+        raise QuestionError("the question contains undecodable bytes (U+FFFD)")
+    stripped = question.strip()
+    if not stripped:
+        raise QuestionError("the question is empty")
+    tokens = count_tokens(stripped)
+    if tokens > max_tokens:
+        raise QuestionError(f"the question is {tokens} tokens long; the limit is {max_tokens}")
+    return stripped
+
+
+def looks_like_follow_up(question: str) -> bool:
+    """True when the question probably needs the conversation to make sense."""
+    return bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 4

@@ -1,0 +1,114 @@
+"""Question analysis driven by ``lexicon.yaml``: transparent patterns plus prototype similarity."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from hlsguide.retrieval.embeddings import Embedder
+from hlsguide.types import Lens, LensMatch
+
+
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    label: str
+    patterns: tuple[re.Pattern[str], ...]
+    also_retrieve: tuple[str, ...] = ()
+
+    def evidence(self, text: str) -> list[str]:
+        return list(
+            dict.fromkeys(m.group(0).strip() for p in self.patterns for m in p.finditer(text))
+        )
+
+
+def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+def _rules(section: dict) -> list[_Rule]:
+    return [
+        _Rule(
+            name=name,
+            label=spec.get("label", name),
+            patterns=_compile(spec.get("patterns", [])),
+            also_retrieve=tuple(spec.get("also_retrieve", [])),
+        )
+        for name, spec in section.items()
+    ]
+
+
+class ComplexityLens:
+    """Analyses questions; the lexicon (a data file) holds every pattern and prototype."""
+
+    def __init__(self, embedder: Embedder, lexicon_path: Path | None = None) -> None:
+        text = (
+            lexicon_path.read_text(encoding="utf-8")
+            if lexicon_path
+            else resources.files("hlsguide.lens").joinpath("lexicon.yaml").read_text()
+        )
+        lexicon = yaml.safe_load(text)
+        self._embedder = embedder
+        self._principles = {
+            name: _Rule(name, name, _compile(spec["patterns"]))
+            for name, spec in lexicon["principles"].items()
+        }
+        self._principle_threshold = float(lexicon["principle_threshold"])
+        self._pattern_weight = float(lexicon["pattern_weight"])
+        self._framings = _rules(lexicon["framings"])
+        self._signals = _rules(lexicon["signals"])
+        scope = lexicon["scope"]
+        self._scope_patterns = _compile(scope["patterns"])
+        self._scope_min = float(scope["min_similarity"])
+        prototypes = [spec["prototype"] for spec in lexicon["principles"].values()]
+        vectors = np.asarray(embedder.embed_documents(prototypes + scope["prototypes"]))
+        self._principle_vectors = vectors[: len(prototypes)]
+        self._scope_vectors = vectors[len(prototypes) :]
+
+    def analyse(self, question: str, question_vector: list[float] | None = None) -> Lens:
+        """The lens for ``question`` (pass its embedding if it is already computed)."""
+        vector = np.asarray(
+            question_vector
+            if question_vector is not None
+            else self._embedder.embed_documents([question])[0]
+        )
+        similarity = self._principle_vectors @ vector
+        principles: dict[str, float] = {}
+        for (name, rule), sim in zip(self._principles.items(), similarity, strict=True):
+            hits = len(rule.evidence(question))
+            principles[name] = round(
+                min(1.0, max(0.0, float(sim)) + self._pattern_weight * hits), 3
+            )
+        flags = [
+            LensMatch(name=r.name, label=r.label, evidence=ev)
+            for r in self._framings
+            if (ev := r.evidence(question))
+        ]
+        signals = [
+            LensMatch(name=r.name, label=r.label, evidence=ev)
+            for r in self._signals
+            if (ev := r.evidence(question))
+        ]
+        scope_similarity = float(max(self._scope_vectors @ vector))
+        in_scope_words = any(p.search(question) for p in self._scope_patterns)
+        out_of_scope = not in_scope_words and scope_similarity < self._scope_min
+        also = [
+            d
+            for r in self._framings
+            for d in r.also_retrieve
+            if any(f.name == r.name for f in flags)
+        ]
+        return Lens(
+            principles=principles,
+            touched_principles=[n for n, s in principles.items() if s >= self._principle_threshold],
+            flags=flags,
+            signals=signals,
+            out_of_scope=out_of_scope,
+            scope_similarity=round(scope_similarity, 3),
+            also_retrieve=list(dict.fromkeys(also)),
+        )

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
+from collections import deque
 from pathlib import Path
 
 import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
+from hlsguide.answer.service import AnswerService
 from hlsguide.config import Settings
 from hlsguide.retrieval.embeddings import SentenceTransformerEmbedder
 from hlsguide.retrieval.service import RetrievalService
@@ -69,3 +77,88 @@ def built(service: RetrievalService) -> RetrievalService:
     report = service.build()
     assert report.generation is not None, report.failed
     return service
+
+
+@pytest.fixture(scope="session")
+def corpus_service(tmp_path_factory, real_embedder) -> RetrievalService:
+    """The real corpus, indexed once per session with the default settings."""
+    data = tmp_path_factory.mktemp("corpus-index")
+    settings = Settings(_env_file=None, data_dir=data, corpus_paths=[PROJECT / "corpus"])
+    service = RetrievalService(settings, real_embedder)
+    report = service.build()
+    assert not report.failed, report.failed
+    return service
+
+
+@pytest.fixture(scope="session")
+def answers(corpus_service) -> AnswerService:
+    """The answer service over the real corpus index (extractive by default)."""
+    return AnswerService(corpus_service.settings, corpus_service)
+
+
+# A local OpenAI-compatible chat server for the LLM path's error handling. Only the hosted model
+# is faked: the real langchain-openai client talks real HTTP to it. The real model path
+# (llama.cpp serving SmolLM2) is tested in tests/answer/test_llm_llamacpp.py.
+
+
+class ScriptedChatServer:
+    """Serves /v1/chat/completions from a queue of scripted replies; records the requests."""
+
+    def __init__(self) -> None:
+        self.replies: deque[dict] = deque()
+        self.requests: list[dict] = []
+        app = FastAPI()
+
+        @app.post("/v1/chat/completions")
+        async def completions(request: Request) -> JSONResponse:
+            body = await request.json()
+            self.requests.append(body)
+            reply = self.replies.popleft() if self.replies else {"content": ""}
+            if reply.get("delay"):
+                time.sleep(reply["delay"])
+            if reply.get("status"):
+                return JSONResponse({"error": {"message": "boom"}}, status_code=reply["status"])
+            return JSONResponse(
+                {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "test"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": reply["content"]},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+            )
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def __enter__(self) -> ScriptedChatServer:
+        self._thread.start()
+        while not self._server.started:
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def chat_server():
+    with ScriptedChatServer() as server:
+        yield server

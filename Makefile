@@ -40,6 +40,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/ask.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

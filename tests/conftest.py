@@ -107,13 +107,19 @@ class ScriptedChatServer:
     def __init__(self) -> None:
         self.replies: deque[dict] = deque()
         self.requests: list[dict] = []
+        # When set, answers every request from its body (e.g. a model that obeys any
+        # instruction it sees); otherwise replies come from the queue.
+        self.responder = None
         app = FastAPI()
 
         @app.post("/v1/chat/completions")
         async def completions(request: Request) -> JSONResponse:
             body = await request.json()
             self.requests.append(body)
-            reply = self.replies.popleft() if self.replies else {"content": ""}
+            if self.responder is not None:
+                reply = {"content": self.responder(body)}
+            else:
+                reply = self.replies.popleft() if self.replies else {"content": ""}
             if reply.get("delay"):
                 time.sleep(reply["delay"])
             if reply.get("status"):

@@ -27,6 +27,9 @@ class SourceDocument(BaseModel):
     principles: list[str] = Field(default_factory=list)
     references: list[str] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list, description="Hidden or model-directed text removed at ingestion."
+    )
 
 
 class Chunk(BaseModel):

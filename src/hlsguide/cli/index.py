@@ -39,6 +39,9 @@ def index(
             report = svc.build(paths or None, progress)
         except IndexLockedError as exc:
             fail(str(exc))
+    for doc_id, warnings in report.warnings.items():
+        for warning in warnings:
+            errors.print(f"[yellow]flagged[/] {doc_id}: {warning}", highlight=False, soft_wrap=True)
     for failure in report.failed:
         errors.print(f"[yellow]skipped[/] {failure}", highlight=False, soft_wrap=True)
     if as_json:
@@ -56,6 +59,7 @@ def _report_dict(report: IndexReport) -> dict:
         "removed": report.removed,
         "unchanged": report.unchanged,
         "failed": [{"path": f.path, "problem": f.problem} for f in report.failed],
+        "warnings": report.warnings,
         "chunks": report.chunks,
         "embedded_chunks": report.embedded_chunks,
         "generation": report.generation,

@@ -18,12 +18,22 @@ from hlsguide.corpus.frontmatter import (
     split_front_matter,
     validate_front_matter,
 )
+from hlsguide.corpus.sanitize import Findings, clean_text
 from hlsguide.types import Section, SourceDocument
 
 USER_KIND = "document"
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
 _FENCE_LINE = re.compile(r"^(```|~~~)", re.M)
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|"
+    r"opacity\s*:\s*0(?![.\d]*[1-9])|(left|top|text-indent)\s*:\s*-\d{3,}",
+    re.I,
+)
+_MD_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_MD_LINK_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.M)
+# Text smaller than this (in points) or in (near) white is not meant to be read.
+TINY_TEXT_POINTS = 3.0
+WHITE_LEVEL = 0.95
 
 
 class IngestError(ValueError):
@@ -86,8 +96,21 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
 
 
-def _user_document(path: Path, data: bytes, title: str, sections: list[Section]) -> SourceDocument:
-    if not any(s.text.strip() for s in sections):
+def _blank(text: str, pattern: re.Pattern[str], what: str, findings: Findings) -> str:
+    """Replace matches with spaces (offsets stay valid) and report each one."""
+
+    def blank(match: re.Match[str]) -> str:
+        findings.add(f"removed {what}: '{' '.join(match.group(0).split())[:60]}'")
+        return re.sub(r"[^\n]", " ", match.group(0))
+
+    return pattern.sub(blank, text)
+
+
+def _user_document(
+    path: Path, data: bytes, title: str, sections: list[Section], findings: Findings
+) -> SourceDocument:
+    sections = [s for s in sections if s.text.strip()]
+    if not sections:
         raise IngestError(path, "no extractable text")
     return SourceDocument(
         id=f"doc-{_slug(path.stem)}",
@@ -96,6 +119,7 @@ def _user_document(path: Path, data: bytes, title: str, sections: list[Section])
         source_path=str(path),
         content_hash=_hash(data),
         sections=sections,
+        warnings=findings.messages,
     )
 
 
@@ -103,6 +127,7 @@ def load_markdown(path: Path, data: bytes) -> SourceDocument:
     """Corpus Markdown (front matter checked against the contract) or a plain Markdown file."""
     text = _decode(path, data)
     folder_kind = FOLDER_KIND.get(path.parent.name)
+    findings = Findings()
     if text.startswith("---"):
         try:
             meta_data, body, body_start = split_front_matter(text)
@@ -113,7 +138,7 @@ def load_markdown(path: Path, data: bytes) -> SourceDocument:
             )
         except FrontMatterError as exc:
             raise IngestError(path, f"front matter: {exc}") from exc
-        sections = markdown_sections(body, body_start)
+        sections = markdown_sections(_clean_markdown(body, findings), body_start)
         if not sections:
             raise IngestError(path, "the document has front matter but no body")
         return SourceDocument(
@@ -127,31 +152,101 @@ def load_markdown(path: Path, data: bytes) -> SourceDocument:
             principles=meta.principles,
             references=meta.references,
             sections=sections,
+            warnings=findings.messages,
         )
     if folder_kind:
         raise IngestError(path, "corpus documents need YAML front matter")
+    text = _clean_markdown(text, findings)
     first = _HEADING.search(text)
-    return _user_document(path, data, first.group(2) if first else "", markdown_sections(text))
+    title = first.group(2) if first else ""
+    return _user_document(path, data, title, markdown_sections(text), findings)
+
+
+def _clean_markdown(text: str, findings: Findings) -> str:
+    """Comments and link definitions render as nothing, so they are dropped and reported."""
+    text = _blank(text, _MD_COMMENT, "an HTML comment", findings)
+    text = _blank(text, _MD_LINK_DEFINITION, "a link reference definition", findings)
+    return clean_text(text, findings)
 
 
 def load_text(path: Path, data: bytes) -> SourceDocument:
     """Plain text: one section."""
-    text = _decode(path, data)
+    findings = Findings()
+    text = clean_text(_decode(path, data), findings)
     stripped = text.strip()
     sections = [Section(text=stripped, start=text.find(stripped))] if stripped else []
-    return _user_document(path, data, "", sections)
+    return _user_document(path, data, "", sections, findings)
+
+
+class _PdfTextState:
+    """Tracks fill colour and text render mode through a page's content stream (q/Q nest)."""
+
+    def __init__(self) -> None:
+        self.fill: tuple[float, ...] = (0.0,)
+        self.space = "g"
+        self.mode = 0
+        self.stack: list[tuple[tuple[float, ...], str, int]] = []
+
+    def operator(self, op: bytes, args: list) -> None:
+        if op == b"q":
+            self.stack.append((self.fill, self.space, self.mode))
+        elif op == b"Q" and self.stack:
+            self.fill, self.space, self.mode = self.stack.pop()
+        elif op in (b"rg", b"g", b"k"):
+            self.fill = tuple(float(a) for a in args)
+            self.space = op.decode()
+        elif op == b"Tr" and args:
+            self.mode = int(args[0])
+
+    def hidden_reason(self, size: float) -> str | None:
+        if self.mode in (3, 7):
+            return "invisible text"
+        white = (
+            all(c <= 1 - WHITE_LEVEL for c in self.fill)
+            if self.space == "k"
+            else all(c >= WHITE_LEVEL for c in self.fill)
+        )
+        if white:
+            return "white text"
+        if size < TINY_TEXT_POINTS:
+            return "tiny text"
+        return None
+
+
+def _visible_pdf_text(page, findings: Findings) -> str:
+    state = _PdfTextState()
+    pieces: list[str] = []
+
+    def before(op: bytes, args: list, _cm, _tm) -> None:
+        state.operator(op, args)
+
+    def visit(text: str, cm, tm, _font, size: float) -> None:
+        if not text.strip():
+            pieces.append(text)
+            return
+        scale = abs(tm[3] * cm[3]) or 1.0
+        reason = state.hidden_reason(size * scale)
+        if reason:
+            findings.add(f"removed hidden PDF {reason}: '{' '.join(text.split())[:60]}'")
+        else:
+            pieces.append(text)
+
+    page.extract_text(visitor_operand_before=before, visitor_text=visit)
+    return "".join(pieces)
 
 
 def load_pdf(path: Path, data: bytes) -> SourceDocument:
-    """PDF via pypdf: one section per page, page numbers kept, offsets into the joined page text."""
+    """PDF via pypdf: one section per page, page numbers kept, offsets into the joined page
+    text. White, tiny and invisible-mode text is dropped and reported."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     if not data.startswith(b"%PDF-"):
         raise IngestError(path, "not a PDF (no %PDF- header)")
+    findings = Findings()
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [clean_text(_visible_pdf_text(page, findings), findings) for page in reader.pages]
         title = (reader.metadata.title if reader.metadata else None) or ""
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise IngestError(path, f"malformed PDF ({exc})") from exc
@@ -163,11 +258,24 @@ def load_pdf(path: Path, data: bytes) -> SourceDocument:
                 Section(text=stripped, start=cursor + page_text.find(stripped), page=number)
             )
         cursor += len(page_text) + 2  # pages are joined with a blank line
-    return _user_document(path, data, str(title), sections)
+    return _user_document(path, data, str(title), sections, findings)
+
+
+def _docx_hidden_reason(run) -> str | None:
+    font = run.font
+    if font.hidden:
+        return "hidden (vanish) text"
+    if font.size is not None and font.size.pt < TINY_TEXT_POINTS:
+        return "tiny text"
+    color = font.color.rgb if font.color is not None and font.color.type is not None else None
+    if color is not None and min(color[0], color[1], color[2]) >= 255 * WHITE_LEVEL:
+        return "white text"
+    return None
 
 
 def load_docx(path: Path, data: bytes) -> SourceDocument:
-    """DOCX via python-docx: Heading styles become Markdown headings, then split like Markdown."""
+    """DOCX via python-docx: Heading styles become Markdown headings, then split like Markdown.
+    Hidden, white and tiny runs are dropped and reported."""
     import zipfile
 
     import docx
@@ -177,36 +285,53 @@ def load_docx(path: Path, data: bytes) -> SourceDocument:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
         raise IngestError(path, f"malformed DOCX ({exc})") from exc
+    findings = Findings()
     lines = []
     for paragraph in document.paragraphs:
-        text = paragraph.text.strip()
+        visible = []
+        for run in paragraph.runs:
+            reason = _docx_hidden_reason(run)
+            if reason and run.text.strip():
+                findings.add(f"removed {reason} in DOCX: '{' '.join(run.text.split())[:60]}'")
+            elif not reason:
+                visible.append(run.text)
+        text = "".join(visible).strip() if paragraph.runs else paragraph.text.strip()
         if not text:
             continue
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         level = re.match(r"Heading (\d)", style)
         lines.append(f"{'#' * int(level.group(1))} {text}" if level else text)
-    markdown = "\n\n".join(lines)
+    markdown = clean_text("\n\n".join(lines), findings)
     title = document.core_properties.title or ""
-    return _user_document(path, data, title, markdown_sections(markdown))
+    return _user_document(path, data, title, markdown_sections(markdown), findings)
 
 
-def _is_hidden(tag) -> bool:
+def _hidden_html_reason(tag) -> str | None:
     attrs = tag.attrs or {}
-    return (
-        "hidden" in attrs
-        or str(attrs.get("aria-hidden", "")).lower() == "true"
-        or bool(_HIDDEN_STYLE.search(str(attrs.get("style", ""))))
-    )
+    if "hidden" in attrs:
+        return "hidden attribute"
+    if str(attrs.get("aria-hidden", "")).lower() == "true":
+        return "aria-hidden element"
+    if _HIDDEN_STYLE.search(str(attrs.get("style", ""))):
+        return "element hidden by style"
+    return None
 
 
 def load_html(path: Path, data: bytes) -> SourceDocument:
-    """HTML via BeautifulSoup: scripts, styles and hidden elements dropped, headings kept."""
+    """HTML via BeautifulSoup: scripts, styles and hidden elements dropped (hidden ones
+    reported), comments ignored, headings kept."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(data, "lxml")
+    findings = Findings()
     for tag in soup(["script", "style", "template", "noscript", "svg", "iframe", "object"]):
         tag.decompose()
-    for tag in soup.find_all(_is_hidden):
+    for tag in soup.find_all(_hidden_html_reason):
+        if tag.decomposed:
+            continue
+        text = " ".join(tag.get_text(" ", strip=True).split())
+        if text:
+            findings.add(f"removed {_hidden_html_reason(tag)}: '{text[:60]}'")
         tag.decompose()
     title = soup.title.get_text(strip=True) if soup.title else ""
     body = soup.body or soup
@@ -217,7 +342,8 @@ def load_html(path: Path, data: bytes) -> SourceDocument:
         text = " ".join(tag.get_text(" ", strip=True).split())
         if text:
             blocks.append(f"{'#' * int(tag.name[1])} {text}" if tag.name[0] == "h" else text)
-    return _user_document(path, data, title, markdown_sections("\n\n".join(blocks)))
+    markdown = clean_text("\n\n".join(blocks), findings)
+    return _user_document(path, data, title, markdown_sections(markdown), findings)
 
 
 LOADERS: dict[str, Callable[[Path, bytes], SourceDocument]] = {

@@ -55,6 +55,8 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[IngestError] = field(default_factory=list)
+    # Per document indexed in this run: hidden or model-directed text removed at ingestion.
+    warnings: dict[str, list[str]] = field(default_factory=dict)
     chunks: int = 0
     embedded_chunks: int = 0
     generation: str | None = None
@@ -273,6 +275,8 @@ class IndexBuilder:
 
         new_chunks: list[Chunk] = []
         for document in to_embed:
+            if document.warnings:
+                report.warnings[document.id] = document.warnings
             chunks = chunk_document(
                 document, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens
             )

@@ -49,6 +49,32 @@ class Settings(BaseSettings):
         True, description="Build the index from the corpus when the server starts with none."
     )
 
+    ask_open: bool = Field(
+        True,
+        description="Let anyone reach the ask routes without a key (an intranet behind its own "
+        "sign-in); admin routes always need a key with the admin scope.",
+    )
+    rate_limit_per_minute: int = Field(
+        60, ge=1, description="Requests per minute per API key (or per client IP without one)."
+    )
+    request_timeout_seconds: float = Field(
+        60.0, gt=0, description="A request not answered within this gets 504."
+    )
+    max_concurrent_answers: int = Field(
+        4, ge=1, description="Answers computed at once; others wait in a bounded queue."
+    )
+    answer_queue_size: int = Field(
+        32, ge=0, description="Requests that may wait for an answer slot before 503."
+    )
+    documents_dir: Path | None = Field(
+        None, description="Where uploaded documents are kept; unset means <data_dir>/documents."
+    )
+    max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest upload accepted.")
+    max_pdf_pages: int = Field(500, ge=1, description="Most pages an uploaded PDF may have.")
+    parse_timeout_seconds: float = Field(
+        30.0, gt=0, description="Longest an upload may take to parse before it is refused."
+    )
+
     database_url: str | None = Field(
         None, description="SQLAlchemy URL for state; unset means SQLite under the data directory."
     )
@@ -97,6 +123,16 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def resolved_documents_dir(self) -> Path:
+        return self.documents_dir or self.data_dir / "documents"
+
+    @property
+    def index_paths(self) -> list[Path]:
+        """What an index run reads: the corpus paths and the uploaded documents."""
+        uploads = self.resolved_documents_dir
+        return [*self.corpus_paths, *([uploads] if uploads.is_dir() else [])]
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,8 +13,12 @@ from fastapi.responses import JSONResponse
 from hlsguide import __version__
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
-from hlsguide.api.routes import ask, feedback, health, search, sources
+from hlsguide.api.auth import ADMIN, ASK
+from hlsguide.api.limits import AnswerGate, MemoryRateLimiter, OverloadedError
+from hlsguide.api.middleware import SecurityHeadersMiddleware, TimeoutMiddleware
+from hlsguide.api.routes import ask, documents, feedback, health, search, sources
 from hlsguide.config import Settings
+from hlsguide.documents.service import DocumentService
 from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.retrieval.service import IndexNotReadyError, RetrievalService
 from hlsguide.storage import ConversationNotFoundError
@@ -77,7 +81,12 @@ def create_app(
     app.state.settings = settings
     app.state.retrieval = retrieval
     app.state.answers = answers
+    app.state.documents = DocumentService(retrieval)
+    app.state.rate_limiter = MemoryRateLimiter()
+    app.state.answer_gate = AnswerGate(settings.max_concurrent_answers, settings.answer_queue_size)
     app.state.startup_build = StartupBuild()
+    app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.exception_handler(IndexNotReadyError)
     async def _not_ready(_: Request, exc: IndexNotReadyError) -> JSONResponse:
@@ -88,10 +97,16 @@ def create_app(
         detail = [{"loc": ["body", "question"], "msg": str(exc), "type": "value_error"}]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    @app.exception_handler(OverloadedError)
+    async def _overloaded(_: Request, exc: OverloadedError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
     @app.exception_handler(ConversationNotFoundError)
     async def _no_conversation(_: Request, exc: ConversationNotFoundError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
-    for module in (health, search, ask, sources, feedback):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    for module in (search, ask, sources, feedback):
+        app.include_router(module.router, dependencies=[ASK])
+    app.include_router(documents.router, dependencies=[ADMIN])
     return app

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hlsguide.cli import evaluate
+from hlsguide.cli import evaluate, keys
 from hlsguide.cli.ask import ask
 from hlsguide.cli.index import index
 from hlsguide.cli.search import search, sources
@@ -22,6 +22,7 @@ app.command()(search)
 app.command()(sources)
 app.command()(serve)
 app.add_typer(evaluate.app, name="eval")
+app.add_typer(keys.app, name="keys")
 
 
 @app.command("check-corpus")

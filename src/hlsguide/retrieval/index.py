@@ -167,9 +167,9 @@ class IndexBuilder:
         self.index_dir = settings.index_dir
 
     def run(self, paths: list[Path] | None = None, progress: Progress | None = None) -> IndexReport:
-        """Index ``paths`` (default: the configured corpus paths) and report what changed."""
+        """Index ``paths`` (default: corpus paths and uploads) and report what changed."""
         started = time.perf_counter()
-        paths = paths if paths is not None else self.settings.corpus_paths
+        paths = paths if paths is not None else self.settings.index_paths
         with writer_lock(self.index_dir):
             self._remove_leftovers()
             report = self._build(paths, progress)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -45,14 +45,15 @@ class AskRequest(BaseModel):
     responses={
         404: {"description": "Unknown conversation id"},
         422: {"description": "Empty, overlong, binary or control-character question"},
-        503: {"description": "The index is still being built"},
+        503: {"description": "The index is still being built, or the service is at capacity"},
     },
 )
-async def ask(body: AskRequest, answers: AnswersDep) -> Answer:
+async def ask(body: AskRequest, answers: AnswersDep, request: Request) -> Answer:
     """Answer with Markdown whose every ``[n]`` resolves to a citation (passage, quote,
     publications), the complexity lens, the mode used and timings. Out-of-scope questions
     and weak retrieval get a refusal that says what the guide covers."""
-    return await run_in_threadpool(answers.ask, body.question, **body.options())
+    async with request.app.state.answer_gate.admit():
+        return await run_in_threadpool(answers.ask, body.question, **body.options())
 
 
 def _sse(event: str, data: dict) -> str:
@@ -64,15 +65,18 @@ def _sse(event: str, data: dict) -> str:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}, 404: {}, 422: {}, 503: {}},
 )
-async def ask_stream(body: AskRequest, answers: AnswersDep) -> StreamingResponse:
+async def ask_stream(body: AskRequest, answers: AnswersDep, request: Request) -> StreamingResponse:
     """Server-sent events: ``lens``, then ``delta`` (verified answer text), ``citation`` per
     source, and ``done`` with the answer's metadata. Errors in the request are raised before
     the stream opens, as plain 4xx responses."""
-    prepared = await run_in_threadpool(answers.prepare, body.question, **body.options())
+    gate = request.app.state.answer_gate
+    async with gate.admit():
+        prepared = await run_in_threadpool(answers.prepare, body.question, **body.options())
 
     async def events():
-        async for event, data in iterate_in_threadpool(answers.stream(prepared)):
-            yield _sse(event, data)
+        async with gate.admit():
+            async for event, data in iterate_in_threadpool(answers.stream(prepared)):
+                yield _sse(event, data)
 
     return StreamingResponse(
         events(),

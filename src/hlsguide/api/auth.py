@@ -1,0 +1,69 @@
+"""API-key authentication with scopes, and per-key / per-IP rate limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+
+from hlsguide.api.limits import RateLimiter
+from hlsguide.storage.api_keys import authenticate
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: a key id (None when the route is open) and the client address."""
+
+    key_id: str | None
+    scopes: tuple[str, ...]
+    client: str
+
+
+def _presented_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def require_scope(scope: str):
+    """A dependency admitting callers whose key has ``scope``; 'ask' may be open by settings,
+    'admin' never is. Each caller is also rate-limited (per key, else per client IP)."""
+
+    async def dependency(request: Request) -> Caller:
+        settings = request.app.state.settings
+        client = request.client.host if request.client else "unknown"
+        key = _presented_key(request)
+        caller = Caller(None, (), client)
+        if key is not None:
+            record = await run_in_threadpool(authenticate, request.app.state.answers.store, key)
+            if record is None:
+                raise HTTPException(
+                    401, "the API key is not valid", headers={"WWW-Authenticate": "Bearer"}
+                )
+            caller = Caller(record.id, tuple(record.scopes), client)
+        if scope not in caller.scopes and not (scope == "ask" and settings.ask_open):
+            if key is None:
+                raise HTTPException(
+                    401,
+                    f"this route needs an API key with the '{scope}' scope",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            raise HTTPException(403, f"the API key lacks the '{scope}' scope")
+        limiter: RateLimiter = request.app.state.rate_limiter
+        bucket = f"key:{caller.key_id}" if caller.key_id else f"ip:{client}"
+        retry_after = limiter.hit(bucket, settings.rate_limit_per_minute, 60.0)
+        if retry_after is not None:
+            raise HTTPException(
+                429,
+                f"rate limit of {settings.rate_limit_per_minute} requests per minute reached",
+                headers={"Retry-After": str(max(1, round(retry_after)))},
+            )
+        return caller
+
+    return Depends(dependency)
+
+
+ASK = require_scope("ask")
+ADMIN = require_scope("admin")

@@ -1,0 +1,1 @@
+"""User documents: upload (type sniffed, limits, isolated parsing), list and delete."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from hlsguide.corpus.sanitize import strip_invisible
 from hlsguide.retrieval.tokens import count_tokens
 
 # A follow-up leans on the conversation: it opens with a connective, or it is short and points
@@ -34,7 +35,8 @@ def validate_question(question: str, max_tokens: int) -> str:
         )
     if "\ufffd" in question:
         raise QuestionError("the question contains undecodable bytes (U+FFFD)")
-    stripped = question.strip()
+    # Invisible characters (tag smuggling, bidi, zero-width) carry text a reader cannot see.
+    stripped = strip_invisible(question).strip()
     if not stripped:
         raise QuestionError("the question is empty")
     tokens = count_tokens(stripped)

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
         4, ge=1, description="Answers computed at once; others wait in a bounded queue."
     )
     answer_queue_size: int = Field(
-        32, ge=0, description="Requests that may wait for an answer slot before 503."
+        100, ge=0, description="Requests that may wait for an answer slot before 503."
     )
     documents_dir: Path | None = Field(
         None, description="Where uploaded documents are kept; unset means <data_dir>/documents."

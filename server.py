@@ -2,5 +2,8 @@
 
 from hlsguide.api.app import create_app
 from hlsguide.config import Settings
+from hlsguide.observability.logs import configure_logging
 
-app = create_app(Settings())
+settings = Settings()
+configure_logging(settings.log_level, settings.log_json)
+app = create_app(settings)

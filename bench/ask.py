@@ -49,6 +49,7 @@ def main() -> None:
         **os.environ,
         "HLSGUIDE_DATA_DIR": str(data),
         "HLSGUIDE_CORPUS_PATHS": f'["{ROOT / "corpus"}"]',
+        "HLSGUIDE_RATE_LIMIT_PER_MINUTE": "1000000",  # one client, many requests
     }
     settings = Settings(_env_file=None, data_dir=data, corpus_paths=[ROOT / "corpus"])
     retrieval = RetrievalService(settings)
@@ -70,6 +71,8 @@ def main() -> None:
         ],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:

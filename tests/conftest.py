@@ -63,6 +63,7 @@ def settings(tmp_path: Path, corpus_dir: Path) -> Settings:
         corpus_paths=[corpus_dir],
         chunk_tokens=64,
         chunk_overlap_tokens=16,
+        curated_dir=tmp_path / "curated",  # never the repository's curated answers
     )
 
 
@@ -83,7 +84,12 @@ def built(service: RetrievalService) -> RetrievalService:
 def corpus_service(tmp_path_factory, real_embedder) -> RetrievalService:
     """The real corpus, indexed once per session with the default settings."""
     data = tmp_path_factory.mktemp("corpus-index")
-    settings = Settings(_env_file=None, data_dir=data, corpus_paths=[PROJECT / "corpus"])
+    settings = Settings(
+        _env_file=None,
+        data_dir=data,
+        corpus_paths=[PROJECT / "corpus"],
+        curated_dir=data / "curated",  # never the repository's curated answers
+    )
     service = RetrievalService(settings, real_embedder)
     report = service.build()
     assert not report.failed, report.failed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
+# scheme://host[:port] as browsers send it in Origin; frame-ancestors may also use a *. wildcard.
+_WEB_ORIGIN = re.compile(r"https?://(\*\.)?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:]+\])(:\d{1,5})?")
 
 
 class Settings(BaseSettings):
@@ -75,6 +78,16 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Longest an upload may take to parse before it is refused."
     )
 
+    log_level: str = Field("info", description="Log level (debug, info, warning, error).")
+    log_json: bool = Field(True, description="Logs as JSON lines (false: plain text).")
+    migrate_on_start: bool = Field(
+        True, description="Apply pending schema migrations when a process opens the database."
+    )
+    rate_limit_backend: Literal["auto", "memory", "database"] = Field(
+        "auto",
+        description="Where rate-limit counts live: 'database' shares them across workers; "
+        "'auto' picks it when HLSGUIDE_DATABASE_URL is set, else memory.",
+    )
     database_url: str | None = Field(
         None, description="SQLAlchemy URL for state; unset means SQLite under the data directory."
     )
@@ -109,10 +122,173 @@ class Settings(BaseSettings):
     )
     llm_answer_words: int = Field(250, ge=30, description="Length asked of LLM answers.")
 
+    curated_dir: Path = Field(
+        Path("curated"),
+        description="Folder of approved answers (one YAML file each, reviewed in git); "
+        "outside the corpus folders, so the indexer and corpus checks never read it.",
+    )
+    curated_threshold: float = Field(
+        0.88,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity (bundled model) at or above which a question is served "
+        "the curated answer of an approved question.",
+    )
+    answer_log: bool = Field(
+        True,
+        description="Keep every answer in the learning log; false keeps only the question text "
+        "follow-ups need, for turn_retention_hours.",
+    )
+    turn_retention_hours: float = Field(
+        24.0,
+        gt=0,
+        description="With answer_log off: how long a conversation's question text is kept.",
+    )
+    log_channel_fields: list[str] = Field(
+        default_factory=list,
+        description="Channel-supplied fields kept with a logged answer (e.g. user_id); "
+        "empty keeps none.",
+    )
+    faq_max_questions: int = Field(
+        500, ge=1, le=100_000, description="Most questions one POST /v1/faq/jobs may carry."
+    )
+    faq_job_lease_seconds: float = Field(
+        60.0,
+        ge=5,
+        description="A running FAQ job whose worker has not reported for this long is taken "
+        "over by the next worker asked about it.",
+    )
+
+    openai_max_tokens: int = Field(
+        2000,
+        ge=16,
+        le=32_000,
+        description="Cap on the tokens of a /v1/chat/completions answer, whatever the client asks.",
+    )
+
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        description="Slack app signing secret; with slack_bot_token it enables POST /slack/events.",
+    )
+    slack_bot_token: SecretStr | None = Field(
+        None, description="Slack bot token (xoxb-...) the answers are posted with."
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        description="Slack Web API base URL (a proxy, or a local stand-in for tests).",
+    )
+
+    teams_enabled: bool = Field(
+        False, description="Serve the Microsoft Teams bot at POST /api/messages."
+    )
+    teams_app_id: str | None = Field(
+        None,
+        description="The bot's Microsoft App ID (its Entra app registration's client id); "
+        "Bot Framework tokens must carry it as their audience.",
+    )
+    teams_app_password: SecretStr | None = Field(
+        None, description="Client secret of the bot's app registration."
+    )
+    teams_tenant_id: str | None = Field(
+        None,
+        description="Tenant id of the bot's app registration (single-tenant bots); "
+        "'botframework.com' for a legacy multi-tenant bot.",
+    )
+    teams_allow_anonymous: bool = Field(
+        False,
+        description="Development only: accept activities without a Bot Framework token "
+        "(Microsoft 365 Agents Playground). Refused together with credentials.",
+    )
+    teams_openid_metadata_url: str | None = Field(
+        None,
+        description="OpenID metadata document whose jwks_uri lists the token signing keys; "
+        "unset uses Bot Framework's and Entra's. Set it only to test against a local key server.",
+    )
+    teams_service_url_hosts: list[str] = Field(
+        default_factory=list,
+        description="Connector hosts accepted as an activity's serviceUrl besides Microsoft's "
+        "(botframework.com, smba.trafficmanager.net, ...); checked when credentials are set.",
+    )
+    teams_allowed_tenants: list[str] = Field(
+        default_factory=list,
+        description="Entra tenant ids whose users may ask; empty allows every tenant the app "
+        "is installed in.",
+    )
+
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) whose pages may call the API from a browser, "
+        "e.g. the intranet embedding the widget; empty means same-origin only.",
+    )
+    frame_ancestors: list[str] = Field(
+        default_factory=list,
+        description="Who may frame the demo page and widget.js (CSP frame-ancestors): 'self' or "
+        "origins; empty means 'none'.",
+    )
+
+    @field_validator("cors_origins", "frame_ancestors")
+    @classmethod
+    def _web_origins(cls, values: list[str], info) -> list[str]:
+        framing = info.field_name == "frame_ancestors"
+        cleaned = []
+        for raw in values:
+            value = raw.strip().rstrip("/").lower()
+            self_ok = framing and value == "'self'"
+            origin_ok = _WEB_ORIGIN.fullmatch(value) and (framing or "*" not in value)
+            if self_ok or origin_ok:
+                cleaned.append(value)
+            else:
+                allowed = "'self' or an origin" if framing else "an origin (no wildcards)"
+                raise ValueError(
+                    f"{info.field_name}: {raw!r} is not {allowed} like "
+                    "https://intranet.example.gov.uk"
+                )
+        return cleaned
+
     @field_validator("chroma_url")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("slack_signing_secret", "slack_bot_token", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value):
+        return value or None
+
+    @field_validator(
+        "teams_app_id",
+        "teams_app_password",
+        "teams_tenant_id",
+        "teams_openid_metadata_url",
+        mode="before",
+    )
+    @classmethod
+    def _blank_teams_value_is_unset(cls, value):
+        return (value.strip() if isinstance(value, str) else value) or None
+
+    @field_validator("teams_openid_metadata_url")
+    @classmethod
+    def _teams_metadata_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("teams_openid_metadata_url must be an http(s) URL")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("slack_api_url must be an http(s) URL")
+        # The Web API client joins method names onto this URL: without the slash it drops /api.
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _slack_pair(self) -> Settings:
+        if (self.slack_signing_secret is None) != (self.slack_bot_token is None):
+            raise ValueError(
+                "set HLSGUIDE_SLACK_SIGNING_SECRET and HLSGUIDE_SLACK_BOT_TOKEN together "
+                "(Slack is enabled only with both)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
@@ -137,3 +313,8 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'hlsguide.db'}"
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Slack is served when its signing secret and bot token are both set."""
+        return self.slack_signing_secret is not None and self.slack_bot_token is not None

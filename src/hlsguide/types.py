@@ -164,3 +164,8 @@ class Answer(BaseModel):
     )
     confidence: float = Field(0.0, description="Best dense similarity among retrieved passages.")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
+    curated: bool = Field(
+        False,
+        description="A reviewer-approved answer served for a matching question, its citations "
+        "re-verified against the current index.",
+    )

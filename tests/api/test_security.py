@@ -39,6 +39,12 @@ async def test_security_headers_on_every_response(built):
 async def test_ask_routes_open_by_default_admin_never(built):
     async with client(make_app(built)) as http:
         assert (await http.post("/v1/search", json={"query": "targets"})).status_code == 200
+        # an unknown key on an open route is ignored (OpenAI clients always send one)
+        unknown = {"Authorization": "Bearer sk-anything"}
+        assert (
+            await http.post("/v1/search", json={"query": "x"}, headers=unknown)
+        ).status_code == 200
+        assert (await http.get("/v1/documents", headers=unknown)).status_code == 401
         response = await http.get("/v1/documents")
         assert response.status_code == 401
         assert "needs an API key with the 'admin' scope" in response.text

@@ -3,9 +3,10 @@ citations (or refusal) -> logged Answer. Every channel calls this one service.""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -14,15 +15,19 @@ from hlsguide.answer.citations import Draft, verify
 from hlsguide.answer.generators import GenerationRequest, Generator, GeneratorError
 from hlsguide.answer.generators.extractive import ExtractiveGenerator
 from hlsguide.answer.prompts import render
-from hlsguide.answer.questions import looks_like_follow_up, validate_question
+from hlsguide.answer.questions import QuestionError, looks_like_follow_up, validate_question
 from hlsguide.config import Settings
 from hlsguide.corpus.references import Bibliography
+from hlsguide.faq.curated import CuratedAnswers
 from hlsguide.lens import ComplexityLens
+from hlsguide.observability.context import current_channel
 from hlsguide.retrieval.embeddings import embed_query
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.storage import Store
+from hlsguide.storage.answer_log import AnswerLog
 from hlsguide.types import Answer, Hit, Lens, SearchFilters
 
+log = logging.getLogger("hlsguide.answer")
 Mode = Literal["extractive", "llm"]
 # The Markdown source list names this many publications per passage; citations carry all.
 MAX_PUBLICATIONS_LISTED = 2
@@ -32,6 +37,15 @@ COVERED = (
     "relational commissioning, alliances and trust-based funding; and case examples from "
     "councils, the NHS, funders and charities"
 )
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An earlier question of a conversation the caller holds rather than the store (e.g. an
+    OpenAI-style message list): what was asked and its standalone form."""
+
+    question: str
+    standalone_query: str
 
 
 @dataclass
@@ -75,8 +89,10 @@ class AnswerService:
     ) -> None:
         self.settings = settings
         self.retrieval = retrieval
-        self.store = store or Store(settings.resolved_database_url)
+        self.store = store or Store(settings.resolved_database_url, settings.migrate_on_start)
         self._llm = llm
+        # Called with (answer, channel) after each answer: metrics hook in here.
+        self.observers: list[Callable[[Answer, str], None]] = []
 
     @cached_property
     def lens(self) -> ComplexityLens:
@@ -89,6 +105,14 @@ class AnswerService:
     @cached_property
     def extractive(self) -> ExtractiveGenerator:
         return ExtractiveGenerator(self.retrieval.embedder)
+
+    @cached_property
+    def curated(self) -> CuratedAnswers:
+        return CuratedAnswers(self.settings, self.retrieval)
+
+    @cached_property
+    def answer_log(self) -> AnswerLog:
+        return AnswerLog(self.store, self.settings)
 
     @property
     def llm(self) -> Generator:
@@ -105,15 +129,17 @@ class AnswerService:
         filters: SearchFilters | None = None,
         mode: Mode | None = None,
         top_k: int | None = None,
+        earlier: Sequence[Turn] = (),
     ) -> Prepared:
         """Validate, condense a follow-up, analyse, retrieve. Raises QuestionError or
-        ConversationNotFoundError before any work is logged."""
+        ConversationNotFoundError before any work is logged. ``earlier`` (see ``replay``) is the
+        history of a new conversation; a stored ``conversation_id`` brings its own."""
         timings: dict[str, float] = {}
         question = validate_question(question, self.settings.max_question_tokens)
         mode = mode or self.settings.answer_mode
         start = time.perf_counter()
         if conversation_id is None:
-            conversation_id, history = self.store.new_conversation(), []
+            conversation_id, history = self.store.new_conversation(), list(earlier)
         else:
             history = self.store.history(conversation_id)
         standalone = self._standalone(question, history, mode)
@@ -149,7 +175,26 @@ class AnswerService:
                 return self.llm.condense(transcript, question)  # type: ignore[attr-defined]
             except GeneratorError:
                 pass  # the extractive rule below still gives a usable query
-        return f"{history[-1].standalone_query} {question}"
+        # The latest question that stood on its own names the topic; prefixing it (rather
+        # than the last standalone form) keeps a long chain of follow-ups from growing.
+        root = next(
+            (h.question for h in reversed(history) if not looks_like_follow_up(h.question)),
+            history[-1].standalone_query,
+        )
+        return f"{root} {question}"
+
+    def replay(self, questions: Sequence[str]) -> list[Turn]:
+        """Earlier questions of a caller-held conversation, oldest first, condensed turn by turn
+        by the extractive rule (no model call per earlier turn). A question that fails
+        validation is skipped: it was never answered, so it is not context."""
+        turns: list[Turn] = []
+        for question in questions:
+            try:
+                question = validate_question(question, self.settings.max_question_tokens)
+            except QuestionError:
+                continue
+            turns.append(Turn(question, self._standalone(question, turns, "extractive")))
+        return turns
 
     def refuses(self, prepared: Prepared) -> bool:
         """Refusal by construction: weak retrieval, or out of scope without a strong match."""
@@ -160,8 +205,12 @@ class AnswerService:
             and prepared.confidence < self.settings.scope_override_confidence
         )
 
-    def complete(self, prepared: Prepared, channel: str = "api") -> Answer:
-        """Generate, verify, assemble and log the answer for a prepared question."""
+    def complete(
+        self, prepared: Prepared, channel: str | None = None, channel_data: dict | None = None
+    ) -> Answer:
+        """Generate, verify, assemble and log the answer for a prepared question.
+        ``channel_data`` (e.g. a user id) is logged only as HLSGUIDE_LOG_CHANNEL_FIELDS allows."""
+        channel = channel or current_channel.get()  # the request's channel unless named
         timings = dict(prepared.timings)
         answer = Answer(
             answer_id=uuid.uuid4().hex,
@@ -175,7 +224,9 @@ class AnswerService:
             confidence=round(prepared.confidence, 4),
         )
         start = time.perf_counter()
-        if self.refuses(prepared):
+        if self._serve_curated(prepared, answer):
+            pass  # an approved answer, its sources re-verified against the live index
+        elif self.refuses(prepared):
             answer.refused = True
             answer.answer = render("refusal", covered=COVERED).strip()
         else:
@@ -192,8 +243,32 @@ class AnswerService:
         timings["generation_ms"] = _ms(start)
         answer.timings = timings
         answer.timings["total_ms"] = round(sum(timings.values()), 1)
-        self.store.record_answer(answer, channel)
+        self.answer_log.record(answer, channel, channel_data)
+        log.info(
+            "answer",
+            extra={
+                "answer_id": answer.answer_id,
+                "channel": channel,
+                "mode": answer.mode,
+                "refused": answer.refused,
+                "fallback": answer.fallback,
+                "confidence": answer.confidence,
+                "total_ms": answer.timings["total_ms"],
+            },
+        )
+        for observer in self.observers:
+            observer(answer, channel)
         return answer
+
+    def _serve_curated(self, prepared: Prepared, answer: Answer) -> bool:
+        """The curated-answer hook (hlsguide.faq.curated): fill ``answer`` from an approved
+        answer whose question matches and whose sources still hold; False when none does."""
+        match = self.curated.match(prepared.standalone_query)
+        if match is None:
+            return False
+        answer.curated, answer.mode, answer.citations = True, match.entry.mode, match.citations
+        answer.answer = "\n\n".join([match.entry.answer.strip(), sources_section(answer)])
+        return True
 
     def _generate(self, request: GenerationRequest, mode: Mode):
         """(markdown, citations, fallback reason, mode used). An LLM answer without a valid
@@ -214,17 +289,21 @@ class AnswerService:
         return markdown, citations, fallback, "extractive"
 
     def ask(self, question: str, **options) -> Answer:
-        """Answer one question (see ``prepare`` for the options)."""
-        channel = options.pop("channel", "api")
-        return self.complete(self.prepare(question, **options), channel)
+        """Answer one question (see ``prepare`` for the options; also ``channel`` and
+        ``channel_data``, see ``complete``)."""
+        channel = options.pop("channel", None)
+        channel_data = options.pop("channel_data", None)
+        return self.complete(self.prepare(question, **options), channel, channel_data)
 
-    def stream(self, prepared: Prepared, channel: str = "api") -> Iterator[tuple[str, dict]]:
+    def stream(
+        self, prepared: Prepared, channel: str | None = None, channel_data: dict | None = None
+    ) -> Iterator[tuple[str, dict]]:
         """Server-sent event payloads: lens, then the verified answer as deltas, citations, done.
 
         Only verified text is streamed: the answer is generated and checked before the first
         delta leaves, so a citation marker never reaches a reader unresolved."""
         yield "lens", prepared.lens.model_dump()
-        answer = self.complete(prepared, channel)
+        answer = self.complete(prepared, channel, channel_data)
         for paragraph in answer.answer.split("\n\n"):
             yield "delta", {"text": paragraph + "\n\n"}
         for citation in answer.citations:

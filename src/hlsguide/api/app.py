@@ -16,12 +16,21 @@ from hlsguide.answer.service import AnswerService
 from hlsguide.api.auth import ADMIN, ASK
 from hlsguide.api.limits import AnswerGate, MemoryRateLimiter, OverloadedError
 from hlsguide.api.middleware import SecurityHeadersMiddleware, TimeoutMiddleware
-from hlsguide.api.routes import ask, documents, feedback, health, search, sources
+from hlsguide.api.routes import ask, documents, feedback, health, metrics, search, sources
+from hlsguide.api.routes import faq as faq_routes
+from hlsguide.channels import openai_compat
+from hlsguide.channels.slack import slack_router
+from hlsguide.channels.teams import mount_teams
+from hlsguide.channels.widget import mount_widget
 from hlsguide.config import Settings
 from hlsguide.documents.service import DocumentService
+from hlsguide.faq.jobs import FaqJobs
+from hlsguide.observability.metrics import Metrics
+from hlsguide.observability.middleware import RequestObservabilityMiddleware
 from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.retrieval.service import IndexNotReadyError, RetrievalService
 from hlsguide.storage import ConversationNotFoundError
+from hlsguide.storage.rate_limits import DatabaseRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +91,18 @@ def create_app(
     app.state.retrieval = retrieval
     app.state.answers = answers
     app.state.documents = DocumentService(retrieval)
-    app.state.rate_limiter = MemoryRateLimiter()
+    app.state.faq_jobs = FaqJobs(settings, answers, answers.store)
+    app.state.rate_limiter = (
+        DatabaseRateLimiter(answers.store)
+        if settings.rate_limit_backend == "database"
+        or (settings.rate_limit_backend == "auto" and settings.database_url)
+        else MemoryRateLimiter()
+    )
     app.state.answer_gate = AnswerGate(settings.max_concurrent_answers, settings.answer_queue_size)
     app.state.startup_build = StartupBuild()
+    app.state.metrics = Metrics(retrieval)
+    answers.observers.append(app.state.metrics.observe_answer)
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)
-    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.exception_handler(IndexNotReadyError)
     async def _not_ready(_: Request, exc: IndexNotReadyError) -> JSONResponse:
@@ -106,7 +122,19 @@ def create_app(
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
     app.include_router(health.router)
+    app.include_router(metrics.router)
     for module in (search, ask, sources, feedback):
         app.include_router(module.router, dependencies=[ASK])
     app.include_router(documents.router, dependencies=[ADMIN])
+    # A job answers hundreds of questions from one request: a curator's tool, not open asking.
+    app.include_router(faq_routes.router, dependencies=[ADMIN])
+    app.include_router(openai_compat.router)
+    mount_widget(app, settings)
+    if settings.slack_enabled:
+        app.include_router(slack_router(settings, answers, app.state.answer_gate))
+    if settings.teams_enabled:
+        mount_teams(app, settings, answers)  # raises TeamsConfigError on unsafe settings
+    # Added last, so outermost: preflights and widget CORS answers get headers, logs, metrics.
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestObservabilityMiddleware, metrics=app.state.metrics)
     return app

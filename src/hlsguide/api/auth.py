@@ -38,11 +38,13 @@ def require_scope(scope: str):
         caller = Caller(None, (), client)
         if key is not None:
             record = await run_in_threadpool(authenticate, request.app.state.answers.store, key)
-            if record is None:
+            if record is not None:
+                caller = Caller(record.id, tuple(record.scopes), client)
+            elif not (scope == "ask" and settings.ask_open):
                 raise HTTPException(
                     401, "the API key is not valid", headers={"WWW-Authenticate": "Bearer"}
                 )
-            caller = Caller(record.id, tuple(record.scopes), client)
+            # On open ask routes an unknown key is ignored: OpenAI clients always send one.
         if scope not in caller.scopes and not (scope == "ask" and settings.ask_open):
             if key is None:
                 raise HTTPException(

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.config import Settings
+from hlsguide.faq.jobs import FaqJobs
 from hlsguide.retrieval.service import RetrievalService
 
 
@@ -26,3 +27,10 @@ def get_answers(request: Request) -> AnswerService:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RetrievalDep = Annotated[RetrievalService, Depends(get_retrieval)]
 AnswersDep = Annotated[AnswerService, Depends(get_answers)]
+
+
+def get_faq_jobs(request: Request) -> FaqJobs:
+    return request.app.state.faq_jobs
+
+
+FaqJobsDep = Annotated[FaqJobs, Depends(get_faq_jobs)]

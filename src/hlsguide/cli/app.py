@@ -6,11 +6,15 @@ from typing import Annotated
 
 import typer
 
-from hlsguide.cli import evaluate, keys
+from hlsguide.cli import db, evaluate, keys
+from hlsguide.cli import faq as faq_commands
 from hlsguide.cli.ask import ask
 from hlsguide.cli.index import index
+from hlsguide.cli.insights import insights
+from hlsguide.cli.mcp_server import mcp
 from hlsguide.cli.search import search, sources
 from hlsguide.cli.serve import serve
+from hlsguide.cli.teams import teams_manifest
 from hlsguide.corpus.checks import main as check_corpus
 
 app = typer.Typer(
@@ -21,8 +25,13 @@ app.command()(ask)
 app.command()(search)
 app.command()(sources)
 app.command()(serve)
+app.command("teams-manifest")(teams_manifest)
+app.command()(mcp)
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(keys.app, name="keys")
+app.add_typer(db.app, name="db")
+app.add_typer(faq_commands.app, name="faq")
+app.command()(insights)
 
 
 @app.command("check-corpus")

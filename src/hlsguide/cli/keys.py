@@ -16,7 +16,8 @@ app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
 
 def _store() -> Store:
-    return Store(Settings().resolved_database_url)
+    settings = Settings()
+    return Store(settings.resolved_database_url, settings.migrate_on_start)
 
 
 @app.command()

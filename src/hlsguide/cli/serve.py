@@ -17,8 +17,10 @@ def serve(
     import uvicorn
 
     from hlsguide.api.app import create_app
+    from hlsguide.observability.logs import configure_logging
 
     settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
     uvicorn.run(
         create_app(settings), host=host or settings.host, port=port or settings.port, workers=1
     )

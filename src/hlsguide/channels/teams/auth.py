@@ -1,0 +1,155 @@
+"""How the Teams channel authenticates: inbound Bot Framework tokens, outbound connector tokens.
+
+Inbound, the SDK's ``JwtAuthorizationMiddleware`` validates the ``Authorization: Bearer`` JWT
+the Bot Connector sends: RS256 signature by a key from the published key set, audience = our
+App ID, expiry with 5 minutes of leeway. We also switch on its issuer allow-list
+(``VALIDATE_ISSUER``, off by default in the SDK) and its service-URL host validator, which
+refuses an activity whose ``serviceUrl`` is not a Microsoft connector host or does not match the
+token's ``serviceurl`` claim, so the bot never sends its own token to a host an activity names.
+
+Anonymous access (no token at all) exists only for local development against the Microsoft 365
+Agents Playground and must be asked for explicitly; ``auth_configuration`` refuses to start
+otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from jwt import PyJWKClient
+from jwt.exceptions import PyJWKClientConnectionError
+from microsoft_agents.authentication.msal import MsalAuth
+from microsoft_agents.hosting.core import (
+    AccessTokenProviderBase,
+    AgentAuthConfiguration,
+    AuthenticationConstants,
+    ConnectionManager,
+    JwtTokenValidator,
+    OutboundHostValidator,
+)
+
+from hlsguide.config import Settings
+
+log = logging.getLogger(__name__)
+
+CONNECTION = "SERVICE_CONNECTION"
+TokenProviderFactory = Callable[[AgentAuthConfiguration], AccessTokenProviderBase]
+
+
+class TeamsConfigError(ValueError):
+    """The Teams settings cannot be served safely; the message says what to set."""
+
+
+def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
+    """The SDK's auth configuration for our settings, or TeamsConfigError when Teams would run
+    without credentials and without the explicit development flag."""
+    credentials = {
+        "HLSGUIDE_TEAMS_APP_ID": settings.teams_app_id,
+        "HLSGUIDE_TEAMS_APP_PASSWORD": settings.teams_app_password,
+        "HLSGUIDE_TEAMS_TENANT_ID": settings.teams_tenant_id,
+    }
+    missing = [name for name, value in credentials.items() if value is None]
+    if len(missing) == len(credentials):
+        if not settings.teams_allow_anonymous:
+            raise TeamsConfigError(
+                "Teams is enabled without credentials: set HLSGUIDE_TEAMS_APP_ID, "
+                "HLSGUIDE_TEAMS_APP_PASSWORD and HLSGUIDE_TEAMS_TENANT_ID, or, for local "
+                "development only, HLSGUIDE_TEAMS_ALLOW_ANONYMOUS=true"
+            )
+        log.warning(
+            "Teams runs ANONYMOUSLY (HLSGUIDE_TEAMS_ALLOW_ANONYMOUS=true): any caller can post "
+            "activities to /api/messages. Development only."
+        )
+        return AgentAuthConfiguration(anonymous_allowed=True)
+    if missing:
+        raise TeamsConfigError(f"Teams credentials are incomplete: set {', '.join(missing)}")
+    if settings.teams_allow_anonymous:
+        raise TeamsConfigError(
+            "HLSGUIDE_TEAMS_ALLOW_ANONYMOUS=true together with Teams credentials: anonymous "
+            "access is for development without credentials; unset one of them"
+        )
+    assert settings.teams_app_password is not None  # checked with the others above
+    return AgentAuthConfiguration(
+        client_id=settings.teams_app_id,
+        tenant_id=settings.teams_tenant_id,
+        client_secret=settings.teams_app_password.get_secret_value(),
+        connection_name=CONNECTION,
+        anonymous_allowed=False,
+        validate_issuer=True,
+    )
+
+
+def connection_manager(
+    config: AgentAuthConfiguration, token_provider_factory: TokenProviderFactory | None = None
+) -> ConnectionManager:
+    """The connections the adapter gets outbound tokens from: MSAL (client credentials against
+    Entra) unless another provider factory is given."""
+    return ConnectionManager(
+        provider_factory=token_provider_factory or MsalAuth,
+        connections_configurations={CONNECTION: config},
+    )
+
+
+def host_validator(settings: Settings, config: AgentAuthConfiguration) -> OutboundHostValidator:
+    """With credentials, only https Microsoft connector hosts (plus configured ones) are
+    accepted as ``serviceUrl``, and the token's ``serviceurl`` claim must match it. Anonymous
+    development talks to the Playground on localhost, so the check is off there."""
+    if config.ANONYMOUS_ALLOWED:
+        return OutboundHostValidator(enabled=False)
+    return OutboundHostValidator(settings.teams_service_url_hosts, enabled=True)
+
+
+class OpenIdMetadataKeys(PyJWKClient):
+    """A key set found through an OpenID metadata document (its ``jwks_uri``), as Bot Framework
+    publishes it; the metadata is re-read whenever the key set is."""
+
+    def __init__(self, metadata_url: str) -> None:
+        super().__init__(metadata_url, timeout=10)
+        self.metadata_url = metadata_url
+
+    def fetch_data(self) -> Any:
+        try:
+            response = httpx.get(self.metadata_url, timeout=self.timeout)
+            response.raise_for_status()
+            self.uri = response.json()["jwks_uri"]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            raise PyJWKClientConnectionError(
+                f"cannot read jwks_uri from {self.metadata_url}: {exc}"
+            ) from exc
+        return super().fetch_data()
+
+
+# The SDK's validator picks its key URL from the token's issuer and keeps one PyJWKClient per
+# URL in a class-level cache; it has no setting for another key source. Registering our client
+# under those URLs is the one seam it offers (pinned SDK 1.9.x; tests cover it).
+_SDK_KEY_URLS = (
+    AuthenticationConstants.PUBLIC_ABS_JWKS_URL,
+    AuthenticationConstants.GOV_ABS_JWKS_URL,
+)
+
+
+def use_signing_keys(metadata_url: str | None, tenant_id: str | None) -> None:
+    """Make the SDK's token validator read signing keys via ``metadata_url`` instead of
+    Bot Framework's and Entra's published key sets; None restores those."""
+    from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import (
+        _JwkClientCacheEntry,
+    )
+
+    cache = JwtTokenValidator._jwk_client_manager._cache
+    urls = (
+        *_SDK_KEY_URLS,
+        f"https://login.microsoftonline.com/{tenant_id or 'common'}/discovery/v2.0/keys",
+    )
+    for url in list(cache):
+        if isinstance(cache[url].jwk_client, OpenIdMetadataKeys):
+            del cache[url]
+    if metadata_url is None:
+        return
+    keys = OpenIdMetadataKeys(metadata_url)
+    for url in urls:
+        cache[url] = _JwkClientCacheEntry(keys, threading.Lock())
+    log.warning("Teams token signing keys come from %s, not from Microsoft", metadata_url)

@@ -1,0 +1,60 @@
+"""``GET /widget.js`` and ``GET /`` (with the demo page's stylesheet): static files served with
+a strict Content-Security-Policy and an ETag, so intranet pages revalidate cheaply."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+
+from hlsguide.api.deps import SettingsDep
+from hlsguide.channels.widget.security import security_headers
+
+STATIC = Path(__file__).parent / "static"
+
+router = APIRouter(tags=["widget"])
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    body: bytes
+    media_type: str
+    etag: str
+
+
+@cache
+def _load(name: str, media_type: str) -> StaticFile:
+    body = (STATIC / name).read_bytes()
+    return StaticFile(body, media_type, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+
+
+def _serve(request: Request, settings, name: str, media_type: str) -> Response:
+    file = _load(name, media_type)
+    headers = {**security_headers(settings), "ETag": file.etag, "Cache-Control": "no-cache"}
+    if file.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    body = b"" if request.method == "HEAD" else file.body
+    response = Response(body, media_type=media_type, headers=headers)
+    response.headers["Content-Length"] = str(len(file.body))
+    return response
+
+
+@router.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
+def widget_js(request: Request, settings: SettingsDep) -> Response:
+    """The ``<hls-guide>`` web component; embed with one script tag."""
+    return _serve(request, settings, "widget.js", "text/javascript; charset=utf-8")
+
+
+@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+def demo_page(request: Request, settings: SettingsDep) -> Response:
+    """A demo page with the widget, as an intranet page would embed it."""
+    return _serve(request, settings, "demo.html", "text/html; charset=utf-8")
+
+
+@router.api_route("/demo.css", methods=["GET", "HEAD"], include_in_schema=False)
+def demo_css(request: Request, settings: SettingsDep) -> Response:
+    """The demo page's stylesheet (a file, since the CSP allows no inline styles)."""
+    return _serve(request, settings, "demo.css", "text/css; charset=utf-8")

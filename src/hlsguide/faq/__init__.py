@@ -1,0 +1,1 @@
+"""Batch FAQ generation (questions in, a cited FAQ out) and curated, approved answers."""

@@ -1,17 +1,22 @@
 """Alembic migrations: the migrated schema is exactly the models', on SQLite and PostgreSQL;
 concurrent upgrades are safe; an outdated schema is refused when migration is off."""
 
-import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from support.services import postgres
 
-from hlsguide.storage.migrate import current, head_revision, upgrade
+from hlsguide.storage.migrate import current, head_revision
 from hlsguide.storage.models import Base
 from hlsguide.storage.rate_limits import DatabaseRateLimiter
 from hlsguide.storage.store import SchemaOutdatedError, Store, make_engine
+
+HLSGUIDE = str(Path(sys.executable).parent / "hlsguide")
 
 
 def schema_diff(engine) -> list:
@@ -19,16 +24,21 @@ def schema_diff(engine) -> list:
         return compare_metadata(MigrationContext.configure(connection), Base.metadata)
 
 
-def _upgrade(url: str) -> None:
-    upgrade(make_engine(url))
+def upgrade_concurrently(url: str, workers: int) -> None:
+    """Start ``workers`` processes running ``hlsguide db upgrade`` at once, as workers do."""
+    env = {**os.environ, "HLSGUIDE_DATABASE_URL": url}
+    processes = [
+        subprocess.Popen([HLSGUIDE, "db", "upgrade"], env=env, stdout=subprocess.DEVNULL)
+        for _ in range(workers)
+    ]
+    assert [p.wait(timeout=300) for p in processes] == [0] * workers
 
 
 def test_sqlite_schema_matches_models_and_upgrades_are_idempotent(tmp_path):
     url = f"sqlite:///{tmp_path / 'state.db'}"
     engine = make_engine(url)
     assert current(engine) is None
-    with multiprocessing.get_context("spawn").Pool(3) as pool:  # workers starting together
-        pool.map(_upgrade, [url] * 3)
+    upgrade_concurrently(url, 3)
     assert current(engine) == head_revision()
     assert schema_diff(engine) == []
     Store(url)  # opening again migrates nothing and fails nothing
@@ -49,8 +59,7 @@ def pg_url():
 
 
 def test_postgresql_schema_matches_models(pg_url):
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        pool.map(_upgrade, [pg_url] * 2)
+    upgrade_concurrently(pg_url, 2)
     engine = make_engine(pg_url)
     assert current(engine) == head_revision()
     assert schema_diff(engine) == []

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +26,8 @@ from hlsguide.retrieval.evaluation import load_questions
 from hlsguide.retrieval.service import RetrievalService
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the same service starters the integration tier uses
+from support.services import api_workers  # noqa: E402
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -55,48 +55,17 @@ def main() -> None:
     retrieval = RetrievalService(settings)
     retrieval.build()
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "server:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=60) as http:
-            for _ in range(600):
-                try:
-                    if http.get("/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-            http.post("/v1/ask", json={"question": "warm up: what is HLS?"})
-            ask, search = [], []
-            for _ in range(args.rounds):
-                for q in questions:
-                    start = time.perf_counter()
-                    http.post("/v1/search", json={"query": q.question, "k": 6}).raise_for_status()
-                    search.append(time.perf_counter() - start)
-                    start = time.perf_counter()
-                    http.post("/v1/ask", json={"question": q.question}).raise_for_status()
-                    ask.append(time.perf_counter() - start)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with api_workers(env) as (base,), httpx.Client(base_url=base, timeout=60) as http:
+        http.post("/v1/ask", json={"question": "warm up: what is HLS?"})
+        ask, search = [], []
+        for _ in range(args.rounds):
+            for q in questions:
+                start = time.perf_counter()
+                http.post("/v1/search", json={"query": q.question, "k": 6}).raise_for_status()
+                search.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                http.post("/v1/ask", json={"question": q.question}).raise_for_status()
+                ask.append(time.perf_counter() - start)
 
     s50, s95 = percentiles(search)
     a50, a95 = percentiles(ask)

@@ -12,7 +12,6 @@ import asyncio
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the same service starters the integration tier uses
+from support.services import api_workers  # noqa: E402
+
 QUESTIONS = [
     "What is system stewardship?",
     "How can we commission without outcome targets?",
@@ -56,12 +58,6 @@ async def client(http: httpx.AsyncClient, deadline: float, results: list, rng: r
         results.append((route, status, time.perf_counter() - start))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def run(args) -> None:
     work = Path(tempfile.mkdtemp(prefix="hlsguide-load-"))
     corpus = work / "corpus"
@@ -75,34 +71,9 @@ async def run(args) -> None:
     }
     hlsguide = str(Path(sys.executable).parent / "hlsguide")
     subprocess.run([hlsguide, "index"], env=env, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "server:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with api_workers(env) as (base,):
         limits = httpx.Limits(max_connections=args.clients + 5)
         async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
-            for _ in range(600):
-                try:
-                    if (await http.get("/readyz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
             await http.post("/v1/ask", json={"question": "warm up"})
             version_before = (await http.get("/readyz")).json()["index_version"]
             results: list = []
@@ -128,9 +99,6 @@ async def run(args) -> None:
             reindex_seconds = time.perf_counter() - reindex_start
             await asyncio.gather(*tasks)
             version_after = (await http.get("/readyz")).json()["index_version"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     statuses = Counter(status for _, status, _ in results)
     errors = sum(n for status, n in statuses.items() if status != 200)

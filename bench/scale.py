@@ -24,7 +24,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the same service starters the integration tier uses
-from support.services import chroma_server, free_port, postgres, wait_for  # noqa: E402
+from support.services import api_workers, chroma_server, postgres  # noqa: E402
 
 HLSGUIDE = str(Path(sys.executable).parent / "hlsguide")
 QUESTIONS = [
@@ -35,34 +35,6 @@ QUESTIONS = [
     "Why do targets lead to gaming?",
     "What is trust-based funding?",
 ]
-
-
-def start_workers(env: dict, count: int) -> tuple[list[subprocess.Popen], list[str]]:
-    workers, urls = [], []
-    for _ in range(count):
-        port = free_port()
-        workers.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "server:app",
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        urls.append(f"http://127.0.0.1:{port}")
-    for url, worker in zip(urls, workers, strict=True):
-        wait_for(f"{url}/readyz", worker, seconds=600)
-    return workers, urls
 
 
 async def drive(urls: list[str], clients: int, seconds: float) -> tuple[int, int, list[float]]:
@@ -91,13 +63,8 @@ async def drive(urls: list[str], clients: int, seconds: float) -> tuple[int, int
 
 
 def run_case(label: str, env: dict, workers: int, args) -> float:
-    processes, urls = start_workers(env, workers)
-    try:
+    with api_workers(env, workers) as urls:
         answered, errors, latencies = asyncio.run(drive(urls, args.clients, args.seconds))
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
     ordered = sorted(latencies)
     p50 = ordered[len(ordered) // 2] * 1000
     p95 = ordered[round(0.95 * (len(ordered) - 1))] * 1000

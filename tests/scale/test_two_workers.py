@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from channels.slack.conftest import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event_body, mention, sign
-from support.services import chroma_server, free_port, postgres, wait_for
+from support.services import api_workers, chroma_server, postgres
 
 PROJECT = Path(__file__).parents[2]
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -45,27 +45,8 @@ def cluster(tmp_path_factory):
         }
         subprocess.run([HLSGUIDE, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([HLSGUIDE, "index"], env=env, check=True, capture_output=True)
-        workers, urls = [], []
-        try:
-            for _ in range(2):
-                port = free_port()
-                workers.append(
-                    subprocess.Popen(
-                        [sys.executable, "-m", "uvicorn", "server:app", "--port", str(port)],
-                        cwd=PROJECT,
-                        env=env,
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
-                )
-                urls.append(f"http://127.0.0.1:{port}")
-            for url, worker in zip(urls, workers, strict=True):
-                wait_for(f"{url}/readyz", worker, seconds=300)
+        with api_workers(env, 2) as urls:
             yield {"urls": urls, "env": env, "slack": slack}
-        finally:
-            for worker in workers:
-                worker.terminate()
-                worker.wait(timeout=30)
 
 
 def test_both_workers_serve_one_index(cluster):

@@ -143,3 +143,40 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+@contextmanager
+def api_workers(env: dict, count: int = 1, cwd: Path | None = None):
+    """``count`` uvicorn processes serving ``server:app`` with ``env``; yields their URLs once
+    every one reports ready."""
+    cwd = cwd or Path(__file__).resolve().parents[2]
+    workers, urls = [], []
+    try:
+        for _ in range(count):
+            port = free_port()
+            workers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "server:app",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=cwd,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, worker in zip(urls, workers, strict=True):
+            wait_for(f"{url}/readyz", worker, seconds=600)
+        yield urls
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=30)

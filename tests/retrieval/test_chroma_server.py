@@ -1,50 +1,16 @@
 """Server mode: the index on a real `chroma run` on 127.0.0.1 (HLSGUIDE_CHROMA_URL), where
 several API workers share one Chroma server instead of one process owning a directory."""
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
+from support.services import chroma_server
 
 from hlsguide.retrieval.service import RetrievalService
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    if not Path(chroma).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("the chroma CLI (chromadb package) is missing")
-        pytest.skip("the chroma CLI is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    path = tmp_path_factory.mktemp("chroma-server")
-    process = subprocess.Popen(
-        [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("chroma run did not start")
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_index_and_search_on_a_chroma_server(chroma_url, settings, embedder, corpus_dir):

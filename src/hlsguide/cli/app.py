@@ -35,9 +35,15 @@ app.command()(insights)
 
 
 @app.command("check-corpus")
-def check_corpus_command(corpus: Annotated[str, typer.Argument()] = "corpus") -> None:
-    """Check the curated corpus against its contract; exit 1 on any problem."""
-    raise typer.Exit(check_corpus([corpus]))
+def check_corpus_command(
+    corpus: Annotated[str, typer.Argument()] = "corpus",
+    research: Annotated[
+        str | None,
+        typer.Option(help="Also flag runs of 12+ words shared with the notes in this folder."),
+    ] = None,
+) -> None:
+    """Check the corpus against its contract (v2); print unit totals; exit 1 on a problem."""
+    raise typer.Exit(check_corpus([corpus] + (["--research", research] if research else [])))
 
 
 def main() -> None:

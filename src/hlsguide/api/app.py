@@ -16,7 +16,7 @@ from hlsguide.answer.service import AnswerService
 from hlsguide.api.auth import ADMIN, ASK
 from hlsguide.api.limits import AnswerGate, MemoryRateLimiter, OverloadedError
 from hlsguide.api.middleware import SecurityHeadersMiddleware, TimeoutMiddleware
-from hlsguide.api.routes import ask, documents, feedback, health, metrics, search, sources
+from hlsguide.api.routes import ask, documents, feedback, health, metrics, review, search, sources
 from hlsguide.api.routes import faq as faq_routes
 from hlsguide.channels import openai_compat
 from hlsguide.channels.slack import slack_router
@@ -29,6 +29,7 @@ from hlsguide.observability.metrics import Metrics
 from hlsguide.observability.middleware import RequestObservabilityMiddleware
 from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.retrieval.service import IndexNotReadyError, RetrievalService
+from hlsguide.review.service import ReviewService
 from hlsguide.storage import ConversationNotFoundError
 from hlsguide.storage.rate_limits import DatabaseRateLimiter
 
@@ -91,6 +92,7 @@ def create_app(
     app.state.retrieval = retrieval
     app.state.answers = answers
     app.state.documents = DocumentService(retrieval)
+    app.state.review = ReviewService(settings, retrieval, app.state.documents)
     app.state.faq_jobs = FaqJobs(settings, answers, answers.store)
     app.state.rate_limiter = (
         DatabaseRateLimiter(answers.store)
@@ -125,6 +127,8 @@ def create_app(
     app.include_router(metrics.router)
     for module in (search, ask, sources, feedback):
         app.include_router(module.router, dependencies=[ASK])
+    # The route takes the ask scope itself: it reads the caller to allow index=true to admins.
+    app.include_router(review.router)
     app.include_router(documents.router, dependencies=[ADMIN])
     # A job answers hundreds of questions from one request: a curator's tool, not open asking.
     app.include_router(faq_routes.router, dependencies=[ADMIN])

@@ -12,6 +12,7 @@ from hlsguide.cli.ask import ask
 from hlsguide.cli.index import index
 from hlsguide.cli.insights import insights
 from hlsguide.cli.mcp_server import mcp
+from hlsguide.cli.review import review
 from hlsguide.cli.search import search, sources
 from hlsguide.cli.serve import serve
 from hlsguide.cli.teams import teams_manifest
@@ -32,6 +33,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(db.app, name="db")
 app.add_typer(faq_commands.app, name="faq")
 app.command()(insights)
+app.command()(review)
 
 
 @app.command("check-corpus")

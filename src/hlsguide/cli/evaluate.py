@@ -85,3 +85,41 @@ def answers(
         f"expect handled {result.expect_handled} · refused {result.refused} · "
         f"latency p50 {result.latency_p50_ms:.0f} ms, p95 {result.latency_p95_ms:.0f} ms"
     )
+
+
+@app.command("review")
+def review_detection(
+    labels: Annotated[
+        Path, typer.Option("--labels", help="Labelled paragraphs, e.g. eval/review/heldout.yaml.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Precision and recall of the specification lens per framing on a labelled set."""
+    from hlsguide.lens.specification import SpecificationLens
+    from hlsguide.review.evaluation import evaluate_detection, load_labelled
+
+    embedder = service().embedder
+    lens = SpecificationLens(embedder)
+    try:
+        items = load_labelled(labels, {f.name for f in lens.framings})
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+    result = evaluate_detection(lens, embedder, items)
+    if as_json:
+        console.print(result.model_dump_json(indent=2))
+        return
+    table = Table("framing", "support", "precision", "recall", "TP", "FP", "FN")
+    rows = [*result.by_framing.items(), ("all framings (pooled)", result.overall)]
+    rows.append(("any framing (paragraph flagged)", result.flagged))
+    for name, s in rows:
+        table.add_row(
+            name,
+            str(s.support),
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+            str(s.true_positives),
+            str(s.false_positives),
+            str(s.false_negatives),
+        )
+    console.print(table)
+    console.print(f"{result.paragraphs} paragraphs, {len(result.mistakes)} not matched exactly")

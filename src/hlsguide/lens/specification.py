@@ -32,6 +32,7 @@ class Framing:
 
     name: str
     label: str
+    harm: str
     change: str
     prototype: str
     any: tuple[re.Pattern[str], ...]
@@ -69,6 +70,7 @@ class SpecificationLens:
             Framing(
                 name=name,
                 label=spec["label"],
+                harm=" ".join(spec["harm"].split()),
                 change=" ".join(spec["change"].split()),
                 prototype=" ".join(spec["prototype"].split()),
                 any=_compile(spec.get("any", [])),

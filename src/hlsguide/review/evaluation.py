@@ -41,6 +41,7 @@ class DetectionReport(BaseModel):
 
     paragraphs: int
     overall: Scores
+    flagged: Scores = Field(description="Whether a paragraph is flagged at all, whatever framing.")
     by_framing: dict[str, Scores]
     mistakes: list[Mistake]
 
@@ -74,6 +75,7 @@ def evaluate_detection(
     vectors = np.asarray(embedder.embed_documents([i.text for i in items]))
     names = [f.name for f in lens.framings]
     counts = {n: [0, 0, 0] for n in names}
+    flagged = [0, 0, 0]
     mistakes = []
     for item, vector in zip(items, vectors, strict=True):
         found = {m.name for m in lens.framings_in(item.text, vector)}
@@ -82,12 +84,16 @@ def evaluate_detection(
             counts[name][0] += name in found and name in expected
             counts[name][1] += name in found and name not in expected
             counts[name][2] += name in expected and name not in found
+        flagged[0] += bool(found) and bool(expected)
+        flagged[1] += bool(found) and not expected
+        flagged[2] += bool(expected) and not found
         if found != expected:
             mistakes.append(Mistake(text=item.text, expected=sorted(expected), found=sorted(found)))
     total = [sum(c[i] for c in counts.values()) for i in range(3)]
     return DetectionReport(
         paragraphs=len(items),
         overall=_scores(*total),
+        flagged=_scores(*flagged),
         by_framing={n: _scores(*c) for n, c in counts.items()},
         mistakes=mistakes,
     )

@@ -52,8 +52,14 @@ def draft_docx() -> bytes:
 
 
 def runs(document) -> list[list[tuple]]:
+    """Each paragraph's runs with their formatting, leaving out the one run Word stores a
+    comment's reference mark in (it holds no text)."""
     return [
-        [(r.text, r.bold, r.italic, r.font.size, r.style.name) for r in p.runs]
+        [
+            (r.text, r.bold, r.italic, r.font.size, r.style.name)
+            for r in p.runs
+            if r._r.find(f"{QN}commentReference") is None
+        ]
         for p in document.paragraphs
     ]
 

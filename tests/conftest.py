@@ -16,8 +16,10 @@ from fastapi.responses import JSONResponse
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.config import Settings
+from hlsguide.lens.specification import SpecificationLens
 from hlsguide.retrieval.embeddings import SentenceTransformerEmbedder
 from hlsguide.retrieval.service import RetrievalService
+from hlsguide.review.service import ReviewService
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).parent.parent
@@ -100,6 +102,33 @@ def corpus_service(tmp_path_factory, real_embedder) -> RetrievalService:
 def answers(corpus_service) -> AnswerService:
     """The answer service over the real corpus index (extractive by default)."""
     return AnswerService(corpus_service.settings, corpus_service)
+
+
+@pytest.fixture(scope="session")
+def review_retrieval(tmp_path_factory, real_embedder) -> RetrievalService:
+    """The framings' documents (every 'why' and 'instead' one) copied from the real corpus with
+    its bibliography, indexed once per session with the default settings."""
+    root = tmp_path_factory.mktemp("review-index")
+    corpus = root / "corpus"
+    lens = SpecificationLens(real_embedder)
+    wanted = {d for f in lens.framings for d in (*f.why, *f.instead)}
+    for path in (PROJECT / "corpus").glob("*/*.md"):
+        if path.stem in wanted:
+            (corpus / path.parent.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, corpus / path.parent.name / path.name)
+    shutil.copy(PROJECT / "corpus" / "references.yaml", corpus / "references.yaml")
+    settings = Settings(
+        _env_file=None, data_dir=root / "data", corpus_paths=[corpus], curated_dir=root / "cur"
+    )
+    retrieval = RetrievalService(settings, real_embedder)
+    report = retrieval.build()
+    assert not report.failed, report.failed
+    return retrieval
+
+
+@pytest.fixture(scope="session")
+def reviewer(review_retrieval) -> ReviewService:
+    return ReviewService(review_retrieval.settings, review_retrieval)
 
 
 # A local OpenAI-compatible chat server for the LLM path's error handling. Only the hosted model

@@ -10,11 +10,11 @@ from contextlib import contextmanager
 import httpx
 import pytest
 import uvicorn
+from support.drafts import FLAGGED, draft_docx
 
 from hlsguide.api.app import create_app
 from hlsguide.retrieval.index import current_generation
 from hlsguide.storage.api_keys import create_api_key
-from tests.review.test_review import FLAGGED, draft_docx
 
 
 @contextmanager

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from hlsguide.answer.citations import Draft, verify
-from hlsguide.answer.generators.extractive import mmr
 from hlsguide.corpus.references import Bibliography
 from hlsguide.lens.specification import Framing, SpecificationLens
 from hlsguide.retrieval.embeddings import Embedder
@@ -18,6 +17,23 @@ from hlsguide.types import Citation, Hit
 PARAGRAPH_WEIGHT = 0.3
 WHY_SENTENCES = 2
 INSTEAD_SENTENCES = 3
+# Maximal marginal relevance: relevance against repeating a sentence already chosen.
+MMR_LAMBDA = 0.6
+
+
+def mmr(pool: list[int], relevance: np.ndarray, vectors: np.ndarray, count: int) -> list[int]:
+    """Up to ``count`` indexes of ``pool``, each the best trade of relevance and novelty."""
+    chosen: list[int] = []
+    pool = list(pool)
+    while pool and len(chosen) < count:
+        redundancy = (
+            (vectors[pool] @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(pool))
+        )
+        gain = MMR_LAMBDA * relevance[pool] - (1 - MMR_LAMBDA) * redundancy
+        best = pool[int(np.argmax(gain))]
+        chosen.append(best)
+        pool.remove(best)
+    return chosen
 
 
 class Advisor:

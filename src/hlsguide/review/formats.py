@@ -32,6 +32,16 @@ def _source_line(c: Citation) -> str:
     )
 
 
+def _where(change_paragraphs: list[int]) -> str:
+    numbers = ", ".join(str(p + 1) for p in change_paragraphs)
+    return f"paragraph{'s' if len(change_paragraphs) > 1 else ''} {numbers}"
+
+
+def _section(heading: str) -> str:
+    """The innermost heading of a paragraph's heading path (the full path is in the JSON)."""
+    return f" ({heading.split(' > ')[-1]})" if heading else ""
+
+
 def _summary_lines(review: Review) -> Iterator[str]:
     flagged = len(review.findings)
     yield (
@@ -55,8 +65,7 @@ def to_markdown(review: Review) -> str:
     if review.top_changes:
         lines += ["", "### The changes that matter most", ""]
         for i, change in enumerate(review.top_changes, start=1):
-            where = ", ".join(str(p + 1) for p in change.paragraphs)
-            lines.append(f"{i}. **{change.label}** (paragraphs {where}): {change.change}")
+            lines.append(f"{i}. **{change.label}** ({_where(change.paragraphs)}): {change.change}")
     lines += ["", "## Findings", ""]
     for finding in review.findings:
         lines += _finding_markdown(finding)
@@ -66,13 +75,14 @@ def to_markdown(review: Review) -> str:
         lines += ["## Strengths", ""]
         for strength in review.strengths:
             labels_ = "; ".join(s.label for s in strength.strengths)
-            lines += [f"- Paragraph {strength.paragraph + 1} ({labels_}): {strength.quote}"]
+            quote = " ".join(strength.quote.split())
+            lines += [f"- Paragraph {strength.paragraph + 1} ({labels_}): {quote}"]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _finding_markdown(finding: Finding) -> list[str]:
-    where = f" ({finding.heading})" if finding.heading else ""
+    where = _section(finding.heading)
     quote = "\n".join(f"> {line}" for line in finding.quote.splitlines())
     return [
         f"### Paragraph {finding.paragraph + 1}{where}",
@@ -118,13 +128,12 @@ def to_html(review: Review) -> str:
     if review.top_changes:
         parts.append("<h3>The changes that matter most</h3><ol>")
         for change in review.top_changes:
-            where = ", ".join(str(p + 1) for p in change.paragraphs)
-            label = f"<strong>{e(change.label)}</strong> (paragraphs {where})"
+            label = f"<strong>{e(change.label)}</strong> ({_where(change.paragraphs)})"
             parts.append(f"<li>{label}: {e(change.change)}</li>")
         parts.append("</ol>")
     parts.append("<h2>Findings</h2>")
     for finding in review.findings:
-        where = f" ({e(finding.heading)})" if finding.heading else ""
+        where = e(_section(finding.heading))
         instead = "".join(
             f"<li>{e(line.removeprefix('- '))}</li>" for line in finding.instead.splitlines()
         )

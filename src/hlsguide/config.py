@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of dense ranks in the fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of BM25 ranks in the fusion.")
+    subject_weight: float = Field(
+        1.0,
+        ge=0,
+        description="Hybrid fusion weight of the passages of documents a query names by title.",
+    )
     max_chunks_per_document: int = Field(
         2, ge=1, description="Diversity cap: passages one document may contribute to a result."
     )

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import numpy as np
 
 from hlsguide.config import Settings
 from hlsguide.retrieval.embeddings import Embedder, embed_query
 from hlsguide.retrieval.fusion import cap_per_group, reciprocal_rank_fusion
 from hlsguide.retrieval.index import Snapshot
-from hlsguide.types import Hit, SearchFilters
-
-
-class SearchMode(StrEnum):
-    """Which retrievers take part."""
-
-    HYBRID = "hybrid"
-    DENSE = "dense"
-    LEXICAL = "bm25"
+from hlsguide.types import Hit, SearchFilters, SearchMode
 
 
 class Searcher:

@@ -24,11 +24,9 @@ def test_the_api_uses_only_the_faces_of_the_channels():
     deep = []
     for path in (layers.PACKAGE / "api").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                "hlsguide.channels."
-            ):
-                if (node.module or "").count(".") > 2:
-                    deep.append(f"{path.name}: {node.module}")
+            module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
+            if module.startswith("hlsguide.channels.") and module.count(".") > 2:
+                deep.append(f"{path.name}: {module}")
     assert deep == []
 
 

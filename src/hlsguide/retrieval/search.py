@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 
 import numpy as np
 
@@ -11,7 +10,7 @@ from hlsguide.config import Settings
 from hlsguide.retrieval.embeddings import Embedder, embed_query
 from hlsguide.retrieval.fusion import cap_per_group, reciprocal_rank_fusion
 from hlsguide.retrieval.index import Snapshot
-from hlsguide.types import Hit, SearchFilters
+from hlsguide.types import Hit, SearchFilters, SearchMode
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -42,14 +41,6 @@ def named_subjects(query: str, subjects: dict[str, tuple[str, ...]]) -> set[str]
         for d, p in named.items()
         if not any(len(o) > len(p) and _contains(o, p) for o in named.values())
     }
-
-
-class SearchMode(StrEnum):
-    """Which retrievers take part."""
-
-    HYBRID = "hybrid"
-    DENSE = "dense"
-    LEXICAL = "bm25"
 
 
 class Searcher:

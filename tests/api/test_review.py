@@ -37,7 +37,7 @@ def served(app):
 def make_app(review_retrieval, **overrides):
     settings = review_retrieval.settings.model_copy(update=overrides)
     app = create_app(settings, review_retrieval)
-    assert app.state.review.lens.framings  # loaded here, not inside a request's timeout
+    assert app.state.services.review.lens.framings  # loaded here, not inside a request's timeout
     return app
 
 
@@ -85,7 +85,7 @@ def test_bad_drafts_get_precise_errors(review_retrieval, content, status, messag
 
 def test_ask_scope_and_index_on_request(review_retrieval):
     app = make_app(review_retrieval, ask_open=False)
-    store = app.state.answers.store
+    store = app.state.services.store
     ask_key, _ = create_api_key(store, "reader", ["ask"])
     admin_key, _ = create_api_key(store, "curator", ["ask", "admin"])
     text = FLAGGED[2].encode()

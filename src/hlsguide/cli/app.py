@@ -16,7 +16,6 @@ from hlsguide.cli.review import review
 from hlsguide.cli.search import search, sources
 from hlsguide.cli.serve import serve
 from hlsguide.cli.teams import teams_manifest
-from hlsguide.corpus.checks import main as check_corpus
 
 app = typer.Typer(
     help="hlsguide: cited, complexity-aware guidance for commissioners.", no_args_is_help=True
@@ -45,6 +44,8 @@ def check_corpus_command(
     ] = None,
 ) -> None:
     """Check the corpus against its contract (v2); print unit totals; exit 1 on a problem."""
+    from hlsguide.corpus.checks import main as check_corpus
+
     raise typer.Exit(check_corpus([corpus] + (["--research", research] if research else [])))
 
 

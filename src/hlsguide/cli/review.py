@@ -6,20 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from hlsguide.cli.common import console, errors, fail, service
-from hlsguide.documents.service import UploadError
-from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.review.formats import FORMATS, write
-from hlsguide.review.service import ReviewService
+from hlsguide.cli.common import console, errors, fail, services
 
 
 def review(
@@ -36,6 +24,19 @@ def review(
     """Flag paragraphs that set provider targets, pay by results, claim attribution, fix
     output counts or re-tender often, with cited suggestions of what to write instead.
     The draft is read in memory: nothing is stored or indexed."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from hlsguide.documents.service import UploadError
+    from hlsguide.retrieval.service import IndexNotReadyError
+    from hlsguide.review.formats import FORMATS, write
+
     for target in out:
         if target.suffix.lower() not in FORMATS:
             fail(f"cannot write '{target}': the extension must be one of {', '.join(FORMATS)}")
@@ -43,8 +44,7 @@ def review(
         data = draft.read_bytes()
     except OSError as exc:
         fail(f"cannot read '{draft}': {exc.strerror}")
-    retrieval = service()
-    reviewer = ReviewService(retrieval.settings, retrieval)
+    reviewer = services().review
     try:
         document = reviewer.read(data, draft.name)
         with Progress(

@@ -42,10 +42,13 @@ class ReviewService:
         settings: Settings,
         retrieval: RetrievalService,
         documents: DocumentService | None = None,
+        bibliography: Bibliography | None = None,
     ) -> None:
         self.settings = settings
         self.retrieval = retrieval
         self.documents = documents or DocumentService(retrieval)
+        if bibliography is not None:
+            self.bibliography = bibliography  # fills the cached property
         self._advisor: tuple[str, Advisor] | None = None
         self._lock = threading.Lock()
 

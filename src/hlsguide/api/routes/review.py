@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, UploadFile
+from fastapi import APIRouter, HTTPException, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from hlsguide.api.auth import ASK, Caller
+from hlsguide.admission.callers import ASK, Caller
 from hlsguide.api.routes.documents import _read_capped, _refuse
+from hlsguide.bootstrap.deps import GateDep, ReviewDep
 from hlsguide.documents.service import UploadError
 from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.review.models import Review
-from hlsguide.review.service import ReviewService
 
 router = APIRouter(prefix="/v1", tags=["review"])
 
@@ -27,7 +27,11 @@ router = APIRouter(prefix="/v1", tags=["review"])
     },
 )
 async def review_draft(
-    request: Request, file: UploadFile, index: bool = False, caller: Caller = ASK
+    reviewer: ReviewDep,
+    gate: GateDep,
+    file: UploadFile,
+    index: bool = False,
+    caller: Caller = ASK,
 ) -> Review:
     """Review a specification, contract or grant draft (PDF, DOCX, HTML, Markdown or text,
     sniffed from its content, with the limits of ``/v1/documents``). Returns the flagged
@@ -36,11 +40,10 @@ async def review_draft(
     (admin key) adds it to the index as an uploaded document."""
     if index and "admin" not in caller.scopes:
         raise HTTPException(403, "index=true stores the draft and needs an API key with 'admin'")
-    reviewer: ReviewService = request.app.state.review
     data = await _read_capped(file, reviewer.settings.max_upload_bytes)
     filename = file.filename or "draft"
     try:
-        async with request.app.state.answer_gate.admit():
+        async with gate.admit():
             document = await run_in_threadpool(reviewer.read, data, filename)
             result = await run_in_threadpool(reviewer.review, document)
         if index:

@@ -35,7 +35,8 @@ def ask(
     else:
         answer = _ask_here(question, chosen, conversation)
     if as_json:
-        console.print(answer.model_dump_json(indent=2))
+        # print_json, as search and index do: never wrapped, so the output stays valid JSON.
+        console.print_json(answer.model_dump_json())
         return
     from rich.markdown import Markdown
 

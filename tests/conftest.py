@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 from collections import deque
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from support.servers import LiveServer
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.config import Settings
@@ -23,6 +21,23 @@ from hlsguide.review.service import ReviewService
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).parent.parent
+
+# Test tiers (pyproject's markers), given by the fixtures a test uses: `make test-fast` runs
+# what needs none of these; a test that loads the model or starts a service some other way
+# carries the marker itself.
+TIER_FIXTURES = {
+    "model": {"real_embedder"},
+    "services": {"server_url", "chroma_url", "pg_url", "cluster", "llama_server"},
+    "browser": {"browser"},
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in TIER_FIXTURES.items():
+            if used & fixtures:
+                item.add_marker(marker)
 
 
 class CountingEmbedder:
@@ -136,7 +151,7 @@ def reviewer(review_retrieval) -> ReviewService:
 # (llama.cpp serving SmolLM2) is tested in tests/answer/test_llm_llamacpp.py.
 
 
-class ScriptedChatServer:
+class ScriptedChatServer(LiveServer):
     """Serves /v1/chat/completions from a queue of scripted replies; records the requests."""
 
     def __init__(self) -> None:
@@ -176,27 +191,11 @@ class ScriptedChatServer:
                 }
             )
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        super().__init__(app)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
-
-    def __enter__(self) -> ScriptedChatServer:
-        self._thread.start()
-        while not self._server.started:
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture

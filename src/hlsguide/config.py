@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal, Self
+from typing import ClassVar, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +18,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 BUNDLED_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
 # scheme://host[:port] as browsers send it in Origin; frame-ancestors may also use a *. wildcard.
 _WEB_ORIGIN = re.compile(r"https?://(\*\.)?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:]+\])(:\d{1,5})?")
+
+
+Section = TypeVar("Section", bound=BaseModel)
+
+
+class _Section(Generic[Section]):
+    """``settings.retrieval`` and the like: the settings seen as one section. The same object,
+    typed as the section, so code can ask for only the settings it needs."""
+
+    def __get__(self, settings: Section, owner: type | None = None) -> Section:
+        return settings
 
 
 class StorageSettings(BaseModel):
@@ -160,7 +171,8 @@ class LLMSettings(BaseModel):
 
 
 class APISettings(BaseModel):
-    """The HTTP server: binding, access, admission, uploads, logs."""
+    """The HTTP server: binding, access, admission, uploads, logs; and where the command line
+    finds a running one."""
 
     host: str = Field("127.0.0.1", description="Address `hlsguide serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `hlsguide serve` binds.")
@@ -196,12 +208,27 @@ class APISettings(BaseModel):
     )
     log_level: str = Field("info", description="Log level (debug, info, warning, error).")
     log_json: bool = Field(True, description="Logs as JSON lines (false: plain text).")
+    server_url: str | None = Field(
+        None,
+        description="A running hlsguide server that 'hlsguide ask' and 'search' use over HTTP "
+        "instead of loading the model (as --server does).",
+    )
+    api_key: SecretStr | None = Field(
+        None, description="The API key 'hlsguide ask' and 'search' send to that server."
+    )
     openai_max_tokens: int = Field(
         2000,
         ge=16,
         le=32_000,
         description="Cap on the tokens of a /v1/chat/completions answer, whatever the client asks.",
     )
+
+    @field_validator("server_url")
+    @classmethod
+    def _server_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("server_url must be an http(s) URL")
+        return value or None
 
 
 class SlackSettings(BaseModel):
@@ -372,41 +399,15 @@ class Settings(
         env_prefix="HLSGUIDE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    @property
-    def storage(self) -> StorageSettings:
-        return self
-
-    @property
-    def retrieval(self) -> RetrievalSettings:
-        return self
-
-    @property
-    def answer(self) -> AnswerSettings:
-        return self
-
-    @property
-    def llm(self) -> LLMSettings:
-        return self
-
-    @property
-    def api(self) -> APISettings:
-        return self
-
-    @property
-    def slack(self) -> SlackSettings:
-        return self
-
-    @property
-    def teams(self) -> TeamsSettings:
-        return self
-
-    @property
-    def widget(self) -> WidgetSettings:
-        return self
-
-    @property
-    def faq(self) -> FaqSettings:
-        return self
+    storage: ClassVar[_Section[StorageSettings]] = _Section()
+    retrieval: ClassVar[_Section[RetrievalSettings]] = _Section()
+    answer: ClassVar[_Section[AnswerSettings]] = _Section()
+    llm: ClassVar[_Section[LLMSettings]] = _Section()
+    api: ClassVar[_Section[APISettings]] = _Section()
+    slack: ClassVar[_Section[SlackSettings]] = _Section()
+    teams: ClassVar[_Section[TeamsSettings]] = _Section()
+    widget: ClassVar[_Section[WidgetSettings]] = _Section()
+    faq: ClassVar[_Section[FaqSettings]] = _Section()
 
     @property
     def index_paths(self) -> list[Path]:

@@ -41,13 +41,14 @@ def layer_of(unit: str) -> int:
 
 def _imported_units(tree: ast.AST, root: Path) -> Iterator[tuple[int, str]]:
     for node in ast.walk(tree):
-        names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names = [node.module]
             if node.module == "hlsguide":
                 names = [f"hlsguide.{alias.name}" for alias in node.names]
+        else:
+            continue
         for name in names:
             parts = name.split(".")
             if parts[0] == "hlsguide" and len(parts) > 1:

@@ -4,16 +4,13 @@ extension, conversations, rejections in OpenAI's error shape, the token cap, the
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import openai
 import pytest
-import uvicorn
 from sqlalchemy import select
+from support.servers import LiveServer
 
 from hlsguide.answer.citations import MARKER
 from hlsguide.answer.service import AnswerService
@@ -25,32 +22,6 @@ from hlsguide.storage.api_keys import create_api_key
 from hlsguide.storage.models import AnswerRecord
 
 QUESTION = "How can we commission without outcome targets?"
-
-
-class LiveServer:
-    """The app served by uvicorn on a free loopback port, in a thread."""
-
-    def __init__(self, app) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def live(answers: AnswerService, settings: Settings | None = None, **changes) -> LiveServer:

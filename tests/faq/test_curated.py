@@ -14,6 +14,7 @@ from hlsguide.faq.approval import approve
 from hlsguide.faq.checkpoint import Checkpoint
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.faq.runner import run_batch
+from hlsguide.storage.answer_log import answers_since
 
 from .conftest import FIXTURE_QUESTIONS
 
@@ -54,7 +55,7 @@ async def test_match_at_the_threshold_and_not_just_above(fixture_answers, tmp_pa
     assert at.answer.split("\n\n### Sources")[0] == item.answer.answer.split("\n\n### Sources")[0]
     assert [c.chunk_id for c in at.citations] == [c.chunk_id for c in item.answer.citations]
     assert at.answer_id != item.answer.answer_id
-    assert at.answer_id in {r.id for r in fixture_answers.store.answers_since()}  # logged
+    assert at.answer_id in {r.id for r in answers_since(fixture_answers.store)}  # logged
 
     above = with_threshold(fixture_answers, math.nextafter(similarity, 2.0)).ask(PARAPHRASE)
     assert above.curated is False

@@ -25,6 +25,9 @@ from hlsguide.retrieval.embeddings import embed_query
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.storage import Store
 from hlsguide.storage.answer_log import AnswerLog
+from hlsguide.storage.conversations import history as conversation_history
+from hlsguide.storage.conversations import new_conversation
+from hlsguide.storage.models import AnswerRecord, ConversationTurn
 from hlsguide.types import Answer, Hit, Lens, SearchFilters
 
 log = logging.getLogger("hlsguide.answer")
@@ -141,10 +144,11 @@ class AnswerService:
         question = validate_question(question, self.settings.max_question_tokens)
         mode = mode or self.settings.answer_mode
         start = time.perf_counter()
+        history: Sequence[Turn | AnswerRecord | ConversationTurn]
         if conversation_id is None:
-            conversation_id, history = self.store.new_conversation(), list(earlier)
+            conversation_id, history = new_conversation(self.store), list(earlier)
         else:
-            history = self.store.history(conversation_id)
+            history = conversation_history(self.store, conversation_id)
         standalone = self._standalone(question, history, mode)
         timings["condense_ms"] = _ms(start)
 
@@ -169,7 +173,12 @@ class AnswerService:
             question, standalone, conversation_id, lens, passages, confidence, mode, timings
         )
 
-    def _standalone(self, question: str, history, mode: Mode) -> str:
+    def _standalone(
+        self,
+        question: str,
+        history: Sequence[Turn | AnswerRecord | ConversationTurn],
+        mode: Mode,
+    ) -> str:
         if not history or not looks_like_follow_up(question):
             return question
         if mode == "llm":

@@ -3,7 +3,7 @@ aliases (tests pass another bundle to ``create_app``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -23,51 +23,21 @@ def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+def _part(name: str) -> Any:
+    """A dependency giving the app's ``Services.<name>``."""
+
+    def part(request: Request) -> Any:
+        return getattr(get_services(request), name)
+
+    return Depends(part)
 
 
-def get_settings(services: ServicesDep) -> Settings:
-    return services.settings
-
-
-def get_retrieval(services: ServicesDep) -> RetrievalService:
-    return services.retrieval
-
-
-def get_answers(services: ServicesDep) -> AnswerService:
-    return services.answers
-
-
-def get_store(services: ServicesDep) -> Store:
-    return services.store
-
-
-def get_bibliography(services: ServicesDep) -> Bibliography:
-    return services.bibliography
-
-
-def get_gate(services: ServicesDep) -> AnswerGate:
-    return services.gate
-
-
-def get_faq_jobs(services: ServicesDep) -> FaqJobs:
-    return services.faq_jobs
-
-
-def get_documents(services: ServicesDep) -> DocumentService:
-    return services.documents
-
-
-def get_review(services: ServicesDep) -> ReviewService:
-    return services.review
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-RetrievalDep = Annotated[RetrievalService, Depends(get_retrieval)]
-AnswersDep = Annotated[AnswerService, Depends(get_answers)]
-StoreDep = Annotated[Store, Depends(get_store)]
-BibliographyDep = Annotated[Bibliography, Depends(get_bibliography)]
-GateDep = Annotated[AnswerGate, Depends(get_gate)]
-FaqJobsDep = Annotated[FaqJobs, Depends(get_faq_jobs)]
-DocumentsDep = Annotated[DocumentService, Depends(get_documents)]
-ReviewDep = Annotated[ReviewService, Depends(get_review)]
+SettingsDep = Annotated[Settings, _part("settings")]
+RetrievalDep = Annotated[RetrievalService, _part("retrieval")]
+AnswersDep = Annotated[AnswerService, _part("answers")]
+StoreDep = Annotated[Store, _part("store")]
+BibliographyDep = Annotated[Bibliography, _part("bibliography")]
+GateDep = Annotated[AnswerGate, _part("gate")]
+FaqJobsDep = Annotated[FaqJobs, _part("faq_jobs")]
+DocumentsDep = Annotated[DocumentService, _part("documents")]
+ReviewDep = Annotated[ReviewService, _part("review")]

@@ -8,18 +8,19 @@ search`` never opens the database), and the embedding model loads when first emb
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from hlsguide.admission.limits import AnswerGate, MemoryRateLimiter, RateLimiter
 from hlsguide.answer.service import AnswerService
 from hlsguide.config import Settings
 from hlsguide.corpus.references import Bibliography
-from hlsguide.documents.service import DocumentService
-from hlsguide.faq.jobs import FaqJobs
-from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.review.service import ReviewService
 from hlsguide.storage import Store
-from hlsguide.storage.rate_limits import DatabaseRateLimiter
+
+if TYPE_CHECKING:  # what only the server needs is imported when first built
+    from hlsguide.documents.service import DocumentService
+    from hlsguide.faq.jobs import FaqJobs
 
 
 class Services:
@@ -33,17 +34,15 @@ class Services:
         retrieval: RetrievalService | None = None,
         answers: AnswerService | None = None,
         store: Store | None = None,
-        embedder: Embedder | None = None,
     ) -> None:
         self.settings = settings
-        self._embedder = embedder
         # A given part fills its cached property: nothing is built twice.
         given = {"retrieval": retrieval, "answers": answers, "store": store}
         self.__dict__.update({name: part for name, part in given.items() if part is not None})
 
     @cached_property
     def retrieval(self) -> RetrievalService:
-        return RetrievalService(self.settings, self._embedder)
+        return RetrievalService(self.settings)
 
     @cached_property
     def store(self) -> Store:
@@ -69,15 +68,21 @@ class Services:
         """Per-caller limits: in the database when several workers share one budget."""
         backend = self.settings.rate_limit_backend
         if backend == "database" or (backend == "auto" and self.settings.database_url):
+            from hlsguide.storage.rate_limits import DatabaseRateLimiter
+
             return DatabaseRateLimiter(self.store)
         return MemoryRateLimiter()
 
     @cached_property
     def faq_jobs(self) -> FaqJobs:
+        from hlsguide.faq.jobs import FaqJobs
+
         return FaqJobs(self.settings, self.answers, self.store)
 
     @cached_property
     def documents(self) -> DocumentService:
+        from hlsguide.documents.service import DocumentService
+
         return DocumentService(self.retrieval)
 
     @cached_property
@@ -97,7 +102,6 @@ def build_services(
     *,
     retrieval: RetrievalService | None = None,
     answers: AnswerService | None = None,
-    embedder: Embedder | None = None,
 ) -> Services:
     """The services for ``settings`` (environment and .env when None). A caller that already
     holds a retrieval or answer service (a test sharing one index) passes it in; the bundle
@@ -112,4 +116,4 @@ def build_services(
         services.bibliography = answers.bibliography
         return services
     settings = settings or (retrieval.settings if retrieval else Settings())
-    return Services(settings, retrieval=retrieval, embedder=embedder)
+    return Services(settings, retrieval=retrieval)

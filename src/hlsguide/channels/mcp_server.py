@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
@@ -105,14 +105,14 @@ class GuideTools:
             # The first tool call meets the same failure and reports it to the assistant.
             log.warning("warm-up failed", exc_info=True)
 
-    def search(self, query: str, k: int, kinds: list[str]) -> SearchResult:
+    def search(self, query: str, k: int, kinds: Sequence[str]) -> SearchResult:
         if not query.strip():
             raise ToolError("query is empty; give a few words about what to find")
         try:
             searcher = self._loaded().retrieval.searcher()
         except IndexNotReadyError as exc:
             raise ToolError(str(exc)) from exc
-        hits = searcher.search(query, k, SearchFilters(kinds=kinds))
+        hits = searcher.search(query, k, SearchFilters(kinds=list(kinds)))
         return SearchResult(
             query=query,
             index_version=searcher.snapshot.generation,

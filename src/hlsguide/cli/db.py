@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from hlsguide.cli.common import console
-from hlsguide.config import Settings
 
 app = typer.Typer(help="The state database (SQLite by default, PostgreSQL by URL).")
 
@@ -13,6 +12,7 @@ app = typer.Typer(help="The state database (SQLite by default, PostgreSQL by URL
 @app.command("upgrade")
 def upgrade_command() -> None:
     """Apply every pending migration (safe while workers run: upgrades are serialised)."""
+    from hlsguide.config import Settings
     from hlsguide.storage.migrate import current, upgrade
     from hlsguide.storage.store import make_engine
 
@@ -25,6 +25,7 @@ def upgrade_command() -> None:
 @app.command("current")
 def current_command() -> None:
     """Print the schema's revision and the code's."""
+    from hlsguide.config import Settings
     from hlsguide.storage.migrate import current, head_revision
     from hlsguide.storage.store import make_engine
 

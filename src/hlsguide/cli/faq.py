@@ -8,25 +8,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from typer.core import TyperGroup
 
 from hlsguide.cli.common import console, errors, fail, services
-from hlsguide.faq.checkpoint import Checkpoint, checkpoint_path
-from hlsguide.faq.formats import RENDERERS, format_for, render
-from hlsguide.faq.questions import FaqQuestion, read_questions
-from hlsguide.faq.results import DEFAULT_TITLE, BatchReport, ItemResult
+from hlsguide.faq import DEFAULT_TITLE
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from hlsguide.answer.service import AnswerService
+    from hlsguide.faq.checkpoint import Checkpoint
+    from hlsguide.faq.questions import FaqQuestion
+    from hlsguide.faq.results import ItemResult
 
 RUN = "run"
 
@@ -56,6 +50,15 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -104,6 +107,8 @@ def _run_with_progress(
 
 def _outputs(out: list[Path], fmt: str | None) -> list[tuple[Path, str]]:
     """(file, format) for each --out, or exit 2 naming the problem."""
+    from hlsguide.faq.formats import RENDERERS, format_for
+
     if fmt is not None and len(out) > 1:
         fail("--format applies to a single --out; with several, each suffix names its format")
     outputs = []
@@ -149,12 +154,17 @@ def run(
     Exit 1 if any question failed (the others are still written)."""
     if mode not in (None, "extractive", "llm"):
         fail(f"--mode must be 'extractive' or 'llm', not '{mode}'")
+    from hlsguide.faq.checkpoint import Checkpoint, checkpoint_path
+    from hlsguide.faq.formats import render
+    from hlsguide.faq.questions import read_questions
+    from hlsguide.faq.results import BatchReport
+    from hlsguide.retrieval.index import current_generation
+
     outputs = _outputs(out, fmt)
     try:
         items = read_questions(questions)
     except ValueError as exc:
         fail(str(exc))
-    from hlsguide.retrieval.index import current_generation
 
     bundle = services()
     if not bundle.retrieval.is_ready():

@@ -16,6 +16,7 @@ import yaml
 
 from hlsguide.corpus.frontmatter import (
     FOLDER_KIND,
+    FrontMatter,
     FrontMatterError,
     load_contract,
     split_front_matter,
@@ -105,7 +106,7 @@ def check_corpus(corpus_dir: Path, research_dir: Path | None = None) -> list[Pro
     contract = load_contract()
     references, problems = load_references(corpus_dir / "references.yaml")
     docs: dict[str, tuple[Path, str]] = {}
-    parsed: list[tuple[Path, object, str]] = []
+    parsed: list[tuple[Path, FrontMatter, str]] = []
     for folder, kind in FOLDER_KIND.items():
         for path in sorted((corpus_dir / folder).glob("*.md")):
             rel = str(path.relative_to(corpus_dir.parent) if corpus_dir.parent else path)
@@ -125,32 +126,34 @@ def check_corpus(corpus_dir: Path, research_dir: Path | None = None) -> list[Pro
     for doc_id in sorted(contract.required_ids - docs.keys()):
         problems.append(Problem(str(corpus_dir), "required-id", f"'{doc_id}' is missing"))
 
-    for rel, meta, body in parsed:
+    for where, meta, body in parsed:
         for key in meta.references:
             if key not in references:
                 problems.append(
-                    Problem(str(rel), "reference", f"front matter cites unknown '{key}'")
+                    Problem(str(where), "reference", f"front matter cites unknown '{key}'")
                 )
         for key in citation_keys(body):
             if key not in references:
                 problems.append(
-                    Problem(str(rel), "citation", f"[@{key}] is not in references.yaml")
+                    Problem(str(where), "citation", f"[@{key}] is not in references.yaml")
                 )
         for target in cross_links(body):
             if target not in docs:
-                problems.append(Problem(str(rel), "cross-link", f"[[{target}]] names no document"))
+                problems.append(
+                    Problem(str(where), "cross-link", f"[[{target}]] names no document")
+                )
         words = len(plain_words(body[: prose_end(body)]))
         if not MIN_WORDS <= words <= MAX_WORDS:
             problems.append(
-                Problem(str(rel), "length", f"{words} words; must be {MIN_WORDS} to {MAX_WORDS}")
+                Problem(str(where), "length", f"{words} words; must be {MIN_WORDS} to {MAX_WORDS}")
             )
         for paragraph in _paragraphs(body):
             if len(plain_words(paragraph)) >= UNCITED_PARAGRAPH_WORDS and not CITATION_GROUP.search(
                 paragraph
             ):
                 start = " ".join(paragraph.split()[:8])
-                problems.append(Problem(str(rel), "uncited-paragraph", f"'{start} ...'"))
-        problems.extend(check_units(str(rel), meta.kind, body))
+                problems.append(Problem(str(where), "uncited-paragraph", f"'{start} ...'"))
+        problems.extend(check_units(str(where), meta.kind, body))
     problems.extend(_shared_runs(parsed))
     if research_dir is not None:
         titles = [str(entry["title"]) for entry in references.values()]
@@ -293,7 +296,7 @@ def _research_runs(
     return problems
 
 
-def _shared_runs(parsed: list[tuple[Path, object, str]]) -> list[Problem]:
+def _shared_runs(parsed: list[tuple[Path, FrontMatter, str]]) -> list[Problem]:
     """Pairs of documents sharing a run of SHARED_RUN_WORDS identical words."""
     seen: dict[tuple[str, ...], Path] = {}
     pairs: dict[tuple[Path, Path], str] = {}

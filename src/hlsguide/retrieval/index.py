@@ -271,8 +271,8 @@ class IndexBuilder:
         manifest_docs: dict[str, dict] = {}
         all_chunks: list[Chunk] = []
 
-        if keep_old:
-            kept = {d: [] for d in keep_old}
+        if keep_old and previous is not None:  # only a previous generation has kept documents
+            kept: dict[str, list[Chunk]] = {d: [] for d in keep_old}
             for chunk in previous.chunks:
                 if chunk.document_id in kept:
                     kept[chunk.document_id].append(chunk)

@@ -10,7 +10,8 @@ from hlsguide.config import Settings
 from hlsguide.retrieval.embeddings import Embedder, embed_query
 from hlsguide.retrieval.fusion import cap_per_group, reciprocal_rank_fusion
 from hlsguide.retrieval.index import Snapshot
-from hlsguide.types import Hit, SearchFilters, SearchMode
+from hlsguide.retrieval.modes import SearchMode
+from hlsguide.types import Hit, SearchFilters
 
 
 def _words(text: str) -> tuple[str, ...]:

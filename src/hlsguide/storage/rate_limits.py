@@ -23,8 +23,8 @@ class DatabaseRateLimiter:
     def hit(self, bucket: str, limit: int, window_seconds: float) -> float | None:
         now = time.time()
         window = int(now // window_seconds)
-        statement = self._insert(RateLimitWindow).values(bucket=bucket, window_start=window, hits=1)
-        statement = statement.on_conflict_do_update(
+        insert = self._insert(RateLimitWindow).values(bucket=bucket, window_start=window, hits=1)
+        statement = insert.on_conflict_do_update(
             index_elements=["bucket", "window_start"],
             set_={"hits": RateLimitWindow.hits + 1},
         ).returning(RateLimitWindow.hits)

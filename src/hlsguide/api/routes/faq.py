@@ -64,7 +64,7 @@ class FaqJobStatus(BaseModel):
 def _status(request: Request, job: FaqJob) -> FaqJobStatus:
     return FaqJobStatus(
         job_id=job.id,
-        status=job.status,  # type: ignore[arg-type]
+        status=job.status,
         mode=job.mode,
         title=job.title,
         total=job.total,

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hlsguide.bootstrap.deps import StoreDep
 from hlsguide.storage import AnswerNotFoundError
+from hlsguide.storage.answer_log import add_feedback
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
@@ -30,7 +31,7 @@ async def feedback(body: FeedbackRequest, store: StoreDep) -> FeedbackResponse:
     """Record whether an answer helped."""
     try:
         feedback_id = await run_in_threadpool(
-            store.add_feedback, body.answer_id, body.rating, body.comment
+            add_feedback, store, body.answer_id, body.rating, body.comment
         )
     except AnswerNotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc

@@ -80,7 +80,7 @@ class Completion:
             choices=[
                 Choice(
                     message=AssistantMessage(content=content),
-                    finish_reason=self.budget.finish_reason,  # type: ignore[arg-type]
+                    finish_reason=self.budget.finish_reason,
                 )
             ],
             usage=self.usage(),

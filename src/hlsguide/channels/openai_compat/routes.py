@@ -4,6 +4,7 @@ WebUI, LibreChat or any OpenAI client."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -38,7 +39,7 @@ router = APIRouter(
     dependencies=[ASK],
 )
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Unsupported parameter or invalid request (OpenAI error shape)"},
     401: {"description": "Missing or invalid API key"},
     429: {"description": "Rate limit reached (Retry-After)"},

@@ -35,6 +35,8 @@ from hlsguide.channels.slack.mrkdwn import plain_question
 from hlsguide.config import Settings
 from hlsguide.retrieval.service import IndexNotReadyError
 from hlsguide.storage import AnswerNotFoundError, Store
+from hlsguide.storage.answer_log import add_feedback
+from hlsguide.storage.channel_events import claim_event, link_thread, thread_conversation
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ class SlackResponder:
         thread_key: str,
     ) -> None:
         event_id = body.get("event_id")
-        if event_id and not await asyncio.to_thread(self.store.claim_event, CHANNEL, event_id):
+        if event_id and not await asyncio.to_thread(claim_event, self.store, CHANNEL, event_id):
             log.info("Slack redelivered event %s; it is already answered", event_id)
             return
         question = plain_question(text)
@@ -151,11 +153,11 @@ class SlackResponder:
         # Who voted is kept only as a digest, and only as long as event claims are kept.
         voter = hashlib.sha256(user.encode()).hexdigest()[:32]
         vote = f"{answer_id}:{voter}:{rating}"
-        if not await asyncio.to_thread(self.store.claim_event, f"{CHANNEL}-feedback", vote):
+        if not await asyncio.to_thread(claim_event, self.store, f"{CHANNEL}-feedback", vote):
             await _tell(respond, "Your feedback on this answer is already recorded.")
             return
         try:
-            await asyncio.to_thread(self.store.add_feedback, answer_id, rating, None)
+            await asyncio.to_thread(add_feedback, self.store, answer_id, rating, None)
         except AnswerNotFoundError:
             await _tell(respond, "That answer is no longer on record, so feedback cannot be kept.")
             return
@@ -169,7 +171,7 @@ class SlackResponder:
         conversation_id = None
         if thread_key:
             conversation_id = await asyncio.to_thread(
-                self.store.thread_conversation, CHANNEL, thread_key
+                thread_conversation, self.store, CHANNEL, thread_key
             )
         try:
             async with self._answer_slot():
@@ -185,9 +187,9 @@ class SlackResponder:
         except Exception:
             log.exception("answering a Slack question failed")
             return notice_message("Sorry, something went wrong while answering. Please try again.")
-        if thread_key and conversation_id is None:
+        if thread_key and conversation_id is None and answer.conversation_id:
             await asyncio.to_thread(
-                self.store.link_thread, CHANNEL, thread_key, answer.conversation_id
+                link_thread, self.store, CHANNEL, thread_key, answer.conversation_id
             )
         return answer_message(answer, asked=question if show_question else None)
 

@@ -131,6 +131,8 @@ def _router(bot: TeamsBot, settings: Settings) -> APIRouter:
             return _error(*problem)
         with deferring() as jobs:
             response = await bot.adapter.process(request, bot.app)
+        if response is None:  # allowed by the SDK's signature; it answers every POST it takes
+            response = Response(status_code=200)
         if jobs:
             response.background = BackgroundTask(_run, jobs)
         return response

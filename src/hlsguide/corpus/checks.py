@@ -274,7 +274,7 @@ def _runs(words: list[str]) -> set[tuple[str, ...]]:
 
 
 def _research_runs(
-    parsed: list[tuple[Path, object, str]], research_dir: Path, titles: list[str]
+    parsed: list[tuple[Path, FrontMatter, str]], research_dir: Path, titles: list[str]
 ) -> list[Problem]:
     """Documents sharing a run of SHARED_RUN_WORDS words with the research notes.
 

@@ -225,8 +225,8 @@ def to_docx(review: Review, document: SourceDocument, draft: bytes) -> bytes:
             added = word.add_paragraph(_norm(paragraph.text))
             if paragraph.index in by_index:
                 anchored.append((by_index[paragraph.index], added))
-    for finding, paragraph in anchored:
-        _comment(word, paragraph, finding)
+    for finding, anchor in anchored:
+        _comment(word, anchor, finding)
     buffer = io.BytesIO()
     word.save(buffer)
     return buffer.getvalue()

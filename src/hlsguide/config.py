@@ -225,6 +225,12 @@ class Settings(BaseSettings):
         description="Who may frame the demo page and widget.js (CSP frame-ancestors): 'self' or "
         "origins; empty means 'none'.",
     )
+    admin_session_hours: float = Field(
+        8.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a console sign-in lasts before the curator signs in again.",
+    )
 
     @field_validator("cors_origins", "frame_ancestors")
     @classmethod

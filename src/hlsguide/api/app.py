@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from hlsguide import __version__
+from hlsguide.admin import mount_admin
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.auth import ADMIN, ASK
@@ -130,6 +131,7 @@ def create_app(
     app.include_router(faq_routes.router, dependencies=[ADMIN])
     app.include_router(openai_compat.router)
     mount_widget(app, settings)
+    mount_admin(app)
     if settings.slack_enabled:
         app.include_router(slack_router(settings, answers, app.state.answer_gate))
     if settings.teams_enabled:

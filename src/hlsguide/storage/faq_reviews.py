@@ -1,5 +1,5 @@
-"""Curators' decisions on FAQ job answers: approved (with the curated file written) or
-rejected, each with an optional note and who decided."""
+"""The console's side of FAQ jobs: the newest jobs, and curators' decisions on answers
+(approved, with the curated file written, or rejected), each with a note and who decided."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from hlsguide.storage.models import FaqReview
+from hlsguide.storage.models import FaqJob, FaqReview
 from hlsguide.storage.store import Store
 
 
@@ -39,3 +39,10 @@ def reviews_of(store: Store, job_id: str) -> dict[str, FaqReview]:
     with store.session() as session:
         rows = session.scalars(select(FaqReview).where(FaqReview.job_id == job_id)).all()
     return {row.item_id: row for row in rows}
+
+
+def recent_faq_jobs(store: Store, limit: int = 20) -> list[FaqJob]:
+    """The newest FAQ jobs first."""
+    with store.session() as session:
+        query = select(FaqJob).order_by(FaqJob.created_at.desc()).limit(limit)
+        return list(session.scalars(query).all())

@@ -31,9 +31,12 @@ async def _csrf_refused(request: Request, _: CsrfRefused):
     return JSONResponse({"detail": message}, status_code=403, headers=HEADERS)
 
 
+ROUTERS = tuple(m.router for m in (static, auth, home, documents, faq, insights, keys))
+
+
 def mount_admin(app: FastAPI) -> None:
     """Serve the console pages, their static files and their refusals."""
     app.add_exception_handler(NotSignedIn, _not_signed_in)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
-    for module in (static, auth, home, documents, faq, insights, keys):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -27,6 +28,23 @@ MARKERS = ("o", "s", "^")
 LINES = ("-", "--", ":")
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)px")
 _URL_REF = re.compile(r"url\(#([^)]+)\)")
+
+
+LABEL_CHARACTERS = 40  # longer labels are cut in the chart; the table beside it has them whole
+# Labels are data (topics, and whatever a lens or a log holds): never mathtext, where "$" would
+# start a formula; text stays text (not glyph outlines).
+_RC = {"text.parse_math": False, "svg.fonttype": "none"}
+
+
+def _clean(text: str) -> str:
+    """Text without control characters, which XML cannot hold."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cc").strip()
+
+
+def _label(text: str) -> str:
+    """A label safe for XML and short enough for the chart."""
+    text = _clean(text)
+    return text if len(text) <= LABEL_CHARACTERS else text[: LABEL_CHARACTERS - 1] + "…"
 
 
 def _figure(width: float, height: float):
@@ -48,8 +66,8 @@ def _to_svg(figure, chart_id: str, title: str, description: str) -> Markup:
     import matplotlib
 
     buffer = io.StringIO()
-    # Text stays text (not glyph outlines); the salt keeps ids unique between charts of a page.
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart_id}):
+    # The salt keeps matplotlib's hashed ids apart between charts of one page.
+    with matplotlib.rc_context({**_RC, "svg.hashsalt": chart_id}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     root = ET.fromstring(buffer.getvalue())
     for parent in list(root.iter()):
@@ -73,9 +91,9 @@ def _to_svg(figure, chart_id: str, title: str, description: str) -> Markup:
     for attribute in ("width", "height"):
         root.attrib.pop(attribute, None)  # the viewBox and the stylesheet size it
     desc = ET.Element(f"{{{SVG}}}desc", id=f"{chart_id}-desc")
-    desc.text = description
+    desc.text = _clean(description)
     heading = ET.Element(f"{{{SVG}}}title", id=f"{chart_id}-title")
-    heading.text = title
+    heading.text = _clean(title)
     root.insert(0, desc)
     root.insert(0, heading)
     return Markup(ET.tostring(root, encoding="unicode"))
@@ -106,6 +124,13 @@ def line_chart(
     series: dict[str, Sequence[int]],
 ) -> Markup:
     """Counts over time, one line per series (each with its own marker and dash)."""
+    import matplotlib
+
+    with matplotlib.rc_context(_RC):
+        return _line_chart(chart_id, title, description, [_label(x) for x in labels], series)
+
+
+def _line_chart(chart_id, title, description, labels, series) -> Markup:
     figure, axes = _figure(9, 3.6)
     positions = range(len(labels))
     for n, (name, values) in enumerate(series.items()):
@@ -132,6 +157,13 @@ def bar_chart(
     chart_id: str, title: str, description: str, labels: Sequence[str], values: Sequence[int]
 ) -> Markup:
     """Horizontal bars, largest first from the top."""
+    import matplotlib
+
+    with matplotlib.rc_context(_RC):
+        return _bar_chart(chart_id, title, description, [_label(x) for x in labels], values)
+
+
+def _bar_chart(chart_id, title, description, labels, values) -> Markup:
     figure, axes = _figure(9, max(1.6, 0.42 * len(labels) + 0.8))
     positions = range(len(labels))
     axes.barh(positions, values, color=COLOURS[0])

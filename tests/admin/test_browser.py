@@ -9,6 +9,7 @@ violation), watched for CSP violations, and photographed into ``artifacts/consol
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -150,7 +151,17 @@ def test_a_curator_runs_the_guide_from_the_console(console, page, tmp_path):
     second.get_by_role("button", name="Approve q002").click()
     expect(page.get_by_role("status").first).to_contain_text("“q002” was approved")
     expect(page.locator("#item-2 .decision")).to_contain_text("Clear, and the sources hold.")
+    third = page.locator("article.review").nth(2)
+    third.get_by_label("Note on q003 (optional)").fill("Needs a local example.")
+    third.get_by_role("button", name="Reject q003").click()
+    expect(page.locator("#item-3 .decision")).to_contain_text("rejected")
+    expect(page.locator("#item-3 .decision")).to_contain_text("Needs a local example.")
     visits.check("faq-approved")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="JSON").click()
+    batch = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert [item["question"] for item in batch["items"]] == QUESTIONS
+    assert batch["title"] == "Commissioning basics"
     files = sorted(console.answers.settings.curated_dir.glob("*.yaml"))
     assert len(files) == 2
 

@@ -30,6 +30,7 @@ from hlsguide.storage.models import FaqJob
 router = APIRouter(prefix="/admin/faq")
 MAX_QUESTION_FILE = 2_000_000
 DECISIONS = {"approve": "approved", "reject": "rejected"}
+JOB_CONCURRENCY = 2  # as POST /v1/faq/jobs by default: the answer core is CPU-bound
 
 
 def _questions(text: str, name: str, max_tokens: int, limit: int) -> list[FaqQuestion]:
@@ -72,7 +73,6 @@ async def start_job(
     questions: Annotated[str, Form(max_length=500_000)] = "",
     file: UploadFile | None = None,
     title: Annotated[str, Form(max_length=200)] = DEFAULT_TITLE,
-    mode: Annotated[Literal["extractive", "llm"] | None, Form()] = None,
 ):
     """Validate every question, store the job and start it in the background."""
     settings = request.app.state.settings
@@ -102,8 +102,8 @@ async def start_job(
             title=title,
         )
     jobs = request.app.state.faq_jobs
-    chosen = mode or settings.answer_mode
-    job = await run_in_threadpool(jobs.submit, items, chosen, 2, title.strip() or DEFAULT_TITLE)
+    title = title.strip() or DEFAULT_TITLE
+    job = await run_in_threadpool(jobs.submit, items, settings.answer_mode, JOB_CONCURRENCY, title)
     jobs.start(job.id)
     return RedirectResponse(f"/admin/faq/jobs/{job.id}", status_code=303, headers=HEADERS)
 
@@ -119,7 +119,7 @@ def _not_found(request: Request, job_id: str):
     )
 
 
-def _sources_html(item: ItemResult, position: int) -> Markup:
+def _answer_html(item: ItemResult, position: int) -> Markup:
     """The answer as safe HTML, its [n] markers linking to its sources on this page."""
     assert item.answer is not None
     numbers = {c.n for c in item.answer.citations}
@@ -140,7 +140,7 @@ async def job_page(request: Request, _: SignedInDep, job_id: str, reviewed: str 
         {
             "item": item,
             "position": position,
-            "html": _sources_html(item, position) if item.answer else None,
+            "html": _answer_html(item, position) if item.answer else None,
             "review": reviews.get(item.id),
         }
         for position, item in enumerate(report.items, start=1)

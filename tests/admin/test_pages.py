@@ -30,7 +30,8 @@ async def test_bad_questions_are_each_named_and_no_job_starts(http):
         "/admin/faq", data={"questions": pasted, "csrf_token": token}, headers=HTML
     )
     assert refused.status_code == 422
-    assert "Question 2 (q002): the question contains 1 control character(s), e.g. U+0007" in refused.text
+    expected = "Question 2 (q002): the question contains 1 control character(s), e.g. U+0007"
+    assert expected in refused.text
     assert "Question 3 (q003): the question is" in refused.text
     assert "Question 1" not in refused.text
     assert "What is a learning cycle?" in refused.text  # the pasted text is kept in the form

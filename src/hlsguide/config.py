@@ -231,6 +231,16 @@ class Settings(BaseSettings):
         le=24 * 30,
         description="How long a console sign-in lasts before the curator signs in again.",
     )
+    admin_identity_header: str | None = Field(
+        None,
+        description="A header in which the intranet's reverse proxy names the signed-in user "
+        "(e.g. X-Forwarded-User); trusted only from HLSGUIDE_ADMIN_IDENTITY_PROXIES. Unset: "
+        "console sign-in is by admin API key only.",
+    )
+    admin_identity_proxies: list[str] = Field(
+        default_factory=list,
+        description="Client addresses of the reverse proxies whose identity header is trusted.",
+    )
 
     @field_validator("cors_origins", "frame_ancestors")
     @classmethod
@@ -251,7 +261,7 @@ class Settings(BaseSettings):
                 )
         return cleaned
 
-    @field_validator("chroma_url")
+    @field_validator("chroma_url", "admin_identity_header")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value or None

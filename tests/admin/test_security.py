@@ -253,3 +253,44 @@ async def test_every_console_page_has_a_csp_naming_no_other_host(app, keys):
     for response in html:
         # Nothing in the markup reaches another host either.
         assert not re.search(r'(?:src|href|action)="(?:https?:)?//', response.text), response.url
+
+
+async def test_a_user_named_by_the_proxy_header_is_trusted_only_from_the_proxy(settings):
+    header = {"X-Forwarded-User": "alice@example.gov.uk", **HTML}
+    trusting = create_app(
+        settings.model_copy(
+            update={
+                "admin_identity_header": "X-Forwarded-User",
+                "admin_identity_proxies": ["127.0.0.1"],  # httpx's ASGI client address
+            }
+        )
+    )
+    store = trusting.state.answers.store
+    async with client(trusting) as http:
+        signed = await http.get("/admin/login", headers=header)
+        assert signed.status_code == 303
+        assert signed.headers["location"] == "/admin/"
+        found = find_session(store, http.cookies[SESSION_COOKIE])
+        assert (found.key_id, found.user) == (None, "alice@example.gov.uk")
+        page = await http.get("/admin/keys", headers=header)
+        assert page.status_code == 200
+        assert "Signed in as <strong>alice@example.gov.uk</strong>" in page.text
+        token = CSRF.search(page.text).group(1)
+        created = await http.post(
+            "/admin/keys", data={"name": "n", "scope": "ask", "csrf_token": token}, headers=header
+        )
+        assert created.status_code == 201
+        # The session holds only while the proxy names the same person.
+        assert (await http.get("/admin/keys", headers=HTML)).status_code == 303
+        other = {**header, "X-Forwarded-User": "mallory"}
+        assert (await http.get("/admin/keys", headers=other)).status_code == 303
+    for untrusted in (
+        settings.model_copy(
+            update={"admin_identity_header": "X-Forwarded-User", "admin_identity_proxies": []}
+        ),
+        settings,  # off by default
+    ):
+        async with client(create_app(untrusted)) as http:
+            form = await http.get("/admin/login", headers=header)
+            assert form.status_code == 200
+            assert SESSION_COOKIE not in form.cookies

@@ -21,7 +21,7 @@ def test_a_session_is_found_by_its_token_and_ends_when_it_should(tmp_path):
     key = create_api_key(db, "curator", ["admin"])[1]
     token = open_session(db, key.id, timedelta(hours=1))
     signed = find_session(db, token)
-    assert (signed.key_id, signed.key_name) == (key.id, "curator")
+    assert (signed.key_id, signed.name) == (key.id, "curator")
     assert len(signed.csrf_token) >= 40
     with db.session() as session:
         [row] = session.scalars(select(AdminSession)).all()

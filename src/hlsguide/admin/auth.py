@@ -47,11 +47,24 @@ def tokens_match(presented: object, expected: str | None) -> bool:
     )
 
 
+def proxy_user(request: Request) -> str | None:
+    """The user the intranet's reverse proxy names in HLSGUIDE_ADMIN_IDENTITY_HEADER, when that
+    is set and the request came from one of HLSGUIDE_ADMIN_IDENTITY_PROXIES; else None."""
+    settings = request.app.state.settings
+    if not settings.admin_identity_header or request.client is None:
+        return None
+    if request.client.host not in settings.admin_identity_proxies:
+        return None  # anyone else could send the header
+    user = request.headers.get(settings.admin_identity_header, "").strip()
+    return user[:255] or None
+
+
 async def signed_in(request: Request) -> SignedIn:
-    """The request's live session, or NotSignedIn."""
+    """The request's live session, or NotSignedIn. A session the proxy's header opened holds
+    only while the proxy names the same user."""
     token = request.cookies.get(SESSION_COOKIE)
     found = await run_in_threadpool(find_session, store_of(request), token) if token else None
-    if found is None:
+    if found is None or (found.user is not None and proxy_user(request) != found.user):
         raise NotSignedIn()
     request.state.signed = found
     return found

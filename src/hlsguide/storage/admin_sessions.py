@@ -1,6 +1,7 @@
 """Console sessions, kept in the database so every worker knows them. The cookie carries a
 random token; only its SHA-256 is stored (as for API keys, a random secret needs no stretching).
-A session ends at its expiry, at sign-out, or when the key it was opened with is revoked."""
+A session ends at its expiry, at sign-out, or when the key it was opened with is revoked.
+A session of a user named by the intranet's reverse proxy has no key: ``user`` names them."""
 
 from __future__ import annotations
 
@@ -19,18 +20,22 @@ from hlsguide.storage.store import Store
 class SignedIn:
     """Who a live session belongs to, and the CSRF token its forms must carry."""
 
-    key_id: str
-    key_name: str
+    key_id: str | None  # None for a user the proxy named
+    name: str  # the key's name, or that user
     csrf_token: str
     expires_at: datetime
+    user: str | None = None
 
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
 
 
-def open_session(store: Store, key_id: str, lifetime: timedelta) -> str:
-    """A new session for ``key_id``; returns its token (for the cookie, never stored)."""
+def open_session(
+    store: Store, key_id: str | None, lifetime: timedelta, user: str | None = None
+) -> str:
+    """A new session for an admin key, or (``key_id`` None) for a user the proxy named;
+    returns its token (for the cookie, never stored)."""
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     with store.session() as session, session.begin():
@@ -40,6 +45,7 @@ def open_session(store: Store, key_id: str, lifetime: timedelta) -> str:
             AdminSession(
                 token_hash=hash_key(token),
                 key_id=key_id,
+                user=user,
                 csrf_token=secrets.token_urlsafe(32),
                 created_at=now,
                 expires_at=now + lifetime,
@@ -49,18 +55,25 @@ def open_session(store: Store, key_id: str, lifetime: timedelta) -> str:
 
 
 def find_session(store: Store, token: str) -> SignedIn | None:
-    """The live session for ``token``: not expired, its key not revoked and still admin."""
+    """The live session for ``token``: not expired; its key, if it has one, not revoked and
+    still admin."""
     with store.session() as session:
         row = session.execute(
             select(AdminSession, ApiKey)
-            .join(ApiKey, ApiKey.id == AdminSession.key_id)
+            .outerjoin(ApiKey, ApiKey.id == AdminSession.key_id)
             .where(AdminSession.token_hash == hash_key(token))
         ).first()
     if row is None:
         return None
     found, key = row
     expires = _utc(found.expires_at)
-    if expires <= datetime.now(UTC) or key.revoked_at is not None or "admin" not in key.scopes:
+    if expires <= datetime.now(UTC):
+        return None
+    if key is None:
+        if not found.user:
+            return None
+        return SignedIn(None, found.user, found.csrf_token, expires, found.user)
+    if key.revoked_at is not None or "admin" not in key.scopes:
         return None
     return SignedIn(key.id, key.name, found.csrf_token, expires)
 

@@ -1,4 +1,5 @@
-"""``/admin/login`` and ``/admin/logout``: an admin API key opens a session in the database.
+"""``/admin/login`` and ``/admin/logout``: an admin API key opens a session in the database
+(or, when configured, the user the intranet's reverse proxy names in a trusted header).
 
 The sign-in form has a CSRF token of its own (a cookie and a hidden field that must match),
 so another site cannot sign a browser in under its key. Every attempt counts toward the
@@ -21,6 +22,7 @@ from hlsguide.admin.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     FormDep,
+    proxy_user,
     store_of,
     tokens_match,
 )
@@ -53,9 +55,26 @@ def _form(request: Request, status_code: int = 200, error: str | None = None, **
     return response
 
 
+async def _start_session(
+    request: Request, key_id: str | None, user: str | None = None
+) -> RedirectResponse:
+    """A new session (closing any the browser carried), its cookie, and on to the console."""
+    store = store_of(request)
+    if planted := request.cookies.get(SESSION_COOKIE):
+        await run_in_threadpool(close_session, store, planted)
+    lifetime = timedelta(hours=request.app.state.settings.admin_session_hours)
+    token = await run_in_threadpool(open_session, store, key_id, lifetime, user)
+    response = RedirectResponse("/admin/", status_code=303, headers=HEADERS)
+    _set_cookie(request, response, SESSION_COOKIE, token, int(lifetime.total_seconds()))
+    response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
+    return response
+
+
 @router.get("/login", include_in_schema=False)
-def login_form(request: Request, signed_out: bool = False):
-    """The sign-in form."""
+async def login_form(request: Request, signed_out: bool = False):
+    """The sign-in form; a user the intranet's proxy names is signed in at once."""
+    if not signed_out and (user := proxy_user(request)):
+        return await _start_session(request, None, user)
     return _form(request, signed_out=signed_out)
 
 
@@ -84,14 +103,7 @@ async def login(
         return _form(
             request, 403, "That key cannot open the console: it does not have the admin scope."
         )
-    if planted := request.cookies.get(SESSION_COOKIE):
-        await run_in_threadpool(close_session, store, planted)
-    lifetime = timedelta(hours=settings.admin_session_hours)
-    token = await run_in_threadpool(open_session, store, record.id, lifetime)
-    response = RedirectResponse("/admin/", status_code=303, headers=HEADERS)
-    _set_cookie(request, response, SESSION_COOKIE, token, int(lifetime.total_seconds()))
-    response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
-    return response
+    return await _start_session(request, record.id)
 
 
 @router.post("/logout", include_in_schema=False)

@@ -232,7 +232,7 @@ async def review(
         answers = request.app.state.answers
         curated = CuratedStore(request.app.state.settings.curated_dir)
         result = await run_in_threadpool(
-            approve, [item], [item.id], answers.curated, curated, signed.key_name
+            approve, [item], [item.id], answers.curated, curated, signed.name
         )
         if item.id not in result.written:
             return page(
@@ -251,7 +251,7 @@ async def review(
         item.id,
         DECISIONS[decision],
         note_text,
-        signed.key_name,
+        signed.name,
         curated_file,
     )
     return RedirectResponse(

@@ -19,7 +19,8 @@ def upgrade() -> None:
     op.create_table(
         "admin_sessions",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("key_id", sa.String(length=64), nullable=False),
+        sa.Column("key_id", sa.String(length=64), nullable=True),
+        sa.Column("user", sa.String(length=255), nullable=True),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),

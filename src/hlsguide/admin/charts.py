@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -34,6 +35,9 @@ LABEL_CHARACTERS = 40  # longer labels are cut in the chart; the table beside it
 # Labels are data (topics, and whatever a lens or a log holds): never mathtext, where "$" would
 # start a formula; text stays text (not glyph outlines).
 _RC = {"text.parse_math": False, "svg.fonttype": "none"}
+# rcParams are global to the process: one chart at a time, so a request's settings never leak
+# into another's, in the server's worker threads.
+_LOCK = threading.Lock()
 
 
 def _clean(text: str) -> str:
@@ -63,12 +67,8 @@ def _axes_style(axes) -> None:
 
 
 def _to_svg(figure, chart_id: str, title: str, description: str) -> Markup:
-    import matplotlib
-
     buffer = io.StringIO()
-    # The salt keeps matplotlib's hashed ids apart between charts of one page.
-    with matplotlib.rc_context({**_RC, "svg.hashsalt": chart_id}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     root = ET.fromstring(buffer.getvalue())
     for parent in list(root.iter()):
         for child in list(parent):
@@ -126,7 +126,7 @@ def line_chart(
     """Counts over time, one line per series (each with its own marker and dash)."""
     import matplotlib
 
-    with matplotlib.rc_context(_RC):
+    with _LOCK, matplotlib.rc_context(_RC):
         return _line_chart(chart_id, title, description, [_label(x) for x in labels], series)
 
 
@@ -159,7 +159,7 @@ def bar_chart(
     """Horizontal bars, largest first from the top."""
     import matplotlib
 
-    with matplotlib.rc_context(_RC):
+    with _LOCK, matplotlib.rc_context(_RC):
         return _bar_chart(chart_id, title, description, [_label(x) for x in labels], values)
 
 

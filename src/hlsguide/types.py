@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
+
+
+class SearchMode(StrEnum):
+    """Which retrievers take part."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    LEXICAL = "bm25"
 
 
 class Section(BaseModel):

@@ -15,7 +15,7 @@ from .test_security import HTML, client, csrf_of, sign_in
 @pytest.fixture
 async def http(settings):
     app = create_app(settings.model_copy(update={"build_index_on_start": False}))
-    key = create_api_key(app.state.answers.store, "curator", ["admin"])[0]
+    key = create_api_key(app.state.services.store, "curator", ["admin"])[0]
     async with client(app) as http:
         await sign_in(http, key)
         http.app = app
@@ -24,7 +24,7 @@ async def http(settings):
 
 async def test_bad_questions_are_each_named_and_no_job_starts(http):
     token = await csrf_of(http)
-    store = http.app.state.answers.store
+    store = http.app.state.services.store
     pasted = "What is a learning cycle?\nWhat is \x07 this?\n" + "word " * 400
     refused = await http.post(
         "/admin/faq", data={"questions": pasted, "csrf_token": token}, headers=HTML
@@ -66,8 +66,8 @@ async def test_a_refused_upload_or_key_changes_nothing(http):
     )
     assert empty.status_code == 422
     assert "the file is empty" in empty.text
-    assert not http.app.state.settings.resolved_documents_dir.exists()
-    store = http.app.state.answers.store
+    assert not http.app.state.services.settings.resolved_documents_dir.exists()
+    store = http.app.state.services.store
     before = len(list_api_keys(store))
     for data, problem in (
         ({"name": " ", "scope": "ask"}, "Give the key a name"),

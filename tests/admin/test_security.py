@@ -32,7 +32,7 @@ def app(settings):
 
 @pytest.fixture
 def keys(app):
-    store = app.state.answers.store
+    store = app.state.services.store
     return {
         "admin": create_api_key(store, "curator", ["admin"])[0],
         "ask": create_api_key(store, "widget", ["ask"])[0],
@@ -100,7 +100,7 @@ async def test_an_ask_key_opens_no_session(app, keys):
         assert SESSION_COOKIE not in refused.cookies
         assert (await http.get("/admin/", headers=HTML)).status_code == 303
     # Nor does a session row made for an ask key by any other means.
-    store = app.state.answers.store
+    store = app.state.services.store
     ask_id = next(k.id for k in list_api_keys(store) if k.scopes == ["ask"])
     token = open_session(store, ask_id, timedelta(hours=1))
     assert find_session(store, token) is None
@@ -111,7 +111,7 @@ async def test_an_ask_key_opens_no_session(app, keys):
 
 async def test_a_wrong_key_gets_the_form_and_counts_toward_the_rate_limit(settings, keys):
     app = create_app(settings.model_copy(update={"rate_limit_per_minute": 3}))
-    store = app.state.answers.store
+    store = app.state.services.store
     admin_key = create_api_key(store, "curator", ["admin"])[0]
     async with client(app) as http:
         for _ in range(3):
@@ -126,7 +126,7 @@ async def test_a_wrong_key_gets_the_form_and_counts_toward_the_rate_limit(settin
 
 
 async def test_sign_in_mints_a_new_session_id_and_closes_any_other(app, keys):
-    store = app.state.answers.store
+    store = app.state.services.store
     async with client(app) as attacker:
         await sign_in(attacker, keys["admin"])
         attackers = attacker.cookies[SESSION_COOKIE]
@@ -158,7 +158,7 @@ async def test_session_cookie_is_httponly_strict_and_secure_over_https(app, keys
 
 
 async def test_forms_without_their_csrf_token_or_with_another_are_403(app, keys):
-    store = app.state.answers.store
+    store = app.state.services.store
     async with client(app) as other:
         await sign_in(other, keys["admin"])
         someone_elses = await csrf_of(other)
@@ -202,7 +202,7 @@ async def test_forms_without_their_csrf_token_or_with_another_are_403(app, keys)
 
 
 async def test_sign_out_expiry_and_revocation_end_a_session(app, keys):
-    store = app.state.answers.store
+    store = app.state.services.store
     async with client(app) as http:
         await sign_in(http, keys["admin"])
         token = http.cookies[SESSION_COOKIE]
@@ -265,7 +265,7 @@ async def test_a_user_named_by_the_proxy_header_is_trusted_only_from_the_proxy(s
             }
         )
     )
-    store = trusting.state.answers.store
+    store = trusting.state.services.store
     async with client(trusting) as http:
         signed = await http.get("/admin/login", headers=header)
         assert signed.status_code == 303

@@ -7,11 +7,11 @@ import math
 import yaml
 from typer.testing import CliRunner
 
+from hlsguide.answer.curated import CuratedStore
 from hlsguide.answer.service import AnswerService
 from hlsguide.cli.app import app as cli
 from hlsguide.faq.approval import approve
 from hlsguide.faq.checkpoint import Checkpoint
-from hlsguide.faq.curated import CuratedStore
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.faq.runner import run_batch
 
@@ -73,7 +73,7 @@ async def test_a_curated_answer_whose_source_was_removed_is_not_served(
     (corpus_dir / "concepts" / "target-gaming.md").unlink()
     report = built.build()  # re-index without the source
     assert report.removed == ["target-gaming"]
-    with caplog.at_level(logging.WARNING, logger="hlsguide.faq.curated"):
+    with caplog.at_level(logging.WARNING, logger="hlsguide.answer.curated"):
         answer = fixture_answers.ask(TARGETS)
     assert answer.curated is False  # the normal answer, from what the index now holds
     assert "target-gaming" not in {c.document_id for c in answer.citations}
@@ -124,7 +124,7 @@ async def test_other_phrasings_and_unusable_files(fixture_answers, tmp_path, cap
     (folder / "broken.yaml").write_text("question: [unclosed\n")
     hand_edited = dict(data, question="What is a learning loop for?", answer="Claim [9].")
     (folder / "hand-edited.yaml").write_text(yaml.safe_dump(hand_edited))
-    with caplog.at_level(logging.WARNING, logger="hlsguide.faq.curated"):
+    with caplog.at_level(logging.WARNING, logger="hlsguide.answer.curated"):
         answer = fixture_answers.ask("How do hospitals manipulate their performance indicators?")
     assert answer.curated is True
     assert "broken.yaml" in caplog.text

@@ -175,14 +175,14 @@ async def test_a_silent_workers_job_is_taken_over_without_redoing_stored_items(
         long_ago = datetime.now(UTC) - timedelta(hours=1)
         session.execute(update(FaqJob).where(FaqJob.id == job.id).values(heartbeat_at=long_ago))
     counting = CountingAsker(fixture_answers)
-    app.state.faq_jobs.asker = counting
+    app.state.services.faq_jobs.asker = counting
 
     status = await http.get(f"/v1/faq/jobs/{job.id}", headers=admin)
     assert status.json()["status"] == "running"
     done = await wait_until_done(http, f"/v1/faq/jobs/{job.id}", admin)
     assert (done["answered"], done["failed"]) == (4, 0)
     assert sorted(counting.asked) == sorted(FIXTURE_QUESTIONS[1:])
-    assert store.faq_job(job.id).worker == app.state.faq_jobs.worker
+    assert store.faq_job(job.id).worker == app.state.services.faq_jobs.worker
     report = (await http.get(f"/v1/faq/jobs/{job.id}/result", headers=admin)).json()
     assert report["items"][0]["answer"]["answer_id"] == finished.answer.answer_id
     # The silent worker cannot report any more, nor close the job.

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from hlsguide.bootstrap.deps import get_services
 from hlsguide.storage import Store
 from hlsguide.storage.admin_sessions import SignedIn, find_session
 
@@ -30,7 +31,7 @@ class CsrfRefused(Exception):
 
 
 def store_of(request: Request) -> Store:
-    return request.app.state.answers.store
+    return get_services(request).store
 
 
 def wants_html(request: Request) -> bool:
@@ -50,7 +51,7 @@ def tokens_match(presented: object, expected: str | None) -> bool:
 def proxy_user(request: Request) -> str | None:
     """The user the intranet's reverse proxy names in HLSGUIDE_ADMIN_IDENTITY_HEADER, when that
     is set and the request came from one of HLSGUIDE_ADMIN_IDENTITY_PROXIES; else None."""
-    settings = request.app.state.settings
+    settings = get_services(request).settings
     if not settings.admin_identity_header or request.client is None:
         return None
     if request.client.host not in settings.admin_identity_proxies:

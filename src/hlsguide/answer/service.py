@@ -12,13 +12,13 @@ from functools import cached_property
 from typing import Literal
 
 from hlsguide.answer.citations import Draft, verify
+from hlsguide.answer.curated import CuratedAnswers
 from hlsguide.answer.generators import GenerationRequest, Generator, GeneratorError
 from hlsguide.answer.generators.extractive import ExtractiveGenerator
 from hlsguide.answer.prompts import render
 from hlsguide.answer.questions import QuestionError, looks_like_follow_up, validate_question
 from hlsguide.config import Settings
 from hlsguide.corpus.references import Bibliography
-from hlsguide.faq.curated import CuratedAnswers
 from hlsguide.lens import ComplexityLens
 from hlsguide.observability.context import current_channel
 from hlsguide.retrieval.embeddings import embed_query
@@ -86,11 +86,14 @@ class AnswerService:
         retrieval: RetrievalService,
         store: Store | None = None,
         llm: Generator | None = None,
+        bibliography: Bibliography | None = None,
     ) -> None:
         self.settings = settings
         self.retrieval = retrieval
         self.store = store or Store(settings.resolved_database_url, settings.migrate_on_start)
         self._llm = llm
+        if bibliography is not None:
+            self.bibliography = bibliography
         # Called with (answer, channel) after each answer: metrics hook in here.
         self.observers: list[Callable[[Answer, str], None]] = []
 
@@ -261,7 +264,7 @@ class AnswerService:
         return answer
 
     def _serve_curated(self, prepared: Prepared, answer: Answer) -> bool:
-        """The curated-answer hook (hlsguide.faq.curated): fill ``answer`` from an approved
+        """The curated-answer hook (hlsguide.answer.curated): fill ``answer`` from an approved
         answer whose question matches and whose sources still hold; False when none does."""
         match = self.curated.match(prepared.standalone_query)
         if match is None:

@@ -12,26 +12,24 @@ from fastapi.responses import JSONResponse
 
 from hlsguide import __version__
 from hlsguide.admin import mount_admin
+from hlsguide.admission.callers import ADMIN, ASK
+from hlsguide.admission.limits import OverloadedError
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
-from hlsguide.api.auth import ADMIN, ASK
-from hlsguide.api.limits import AnswerGate, MemoryRateLimiter, OverloadedError
 from hlsguide.api.middleware import SecurityHeadersMiddleware, TimeoutMiddleware
 from hlsguide.api.routes import ask, documents, feedback, health, metrics, search, sources
 from hlsguide.api.routes import faq as faq_routes
+from hlsguide.bootstrap import Services, build_services
 from hlsguide.channels import openai_compat
 from hlsguide.channels.slack import slack_router
 from hlsguide.channels.teams import mount_teams
 from hlsguide.channels.widget import mount_widget
 from hlsguide.config import Settings
-from hlsguide.documents.service import DocumentService
-from hlsguide.faq.jobs import FaqJobs
 from hlsguide.observability.metrics import Metrics
 from hlsguide.observability.middleware import RequestObservabilityMiddleware
 from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.retrieval.service import IndexNotReadyError, RetrievalService
 from hlsguide.storage import ConversationNotFoundError
-from hlsguide.storage.rate_limits import DatabaseRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +68,12 @@ def create_app(
     settings: Settings | None = None,
     retrieval: RetrievalService | None = None,
     answers: AnswerService | None = None,
+    services: Services | None = None,
 ) -> FastAPI:
-    """The hlsguide API. Tests pass their own settings and services."""
-    settings = settings or Settings()
-    retrieval = retrieval or RetrievalService(settings)
-    answers = answers or AnswerService(settings, retrieval)
+    """The hlsguide API. Tests pass their own settings and services (or a whole bundle)."""
+    services = services or build_services(settings, retrieval=retrieval, answers=answers)
+    services.build_all()
+    settings, retrieval, answers = services.settings, services.retrieval, services.answers
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -88,18 +87,7 @@ def create_app(
         description="Cited, complexity-aware guidance for commissioners (Human Learning Systems).",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.retrieval = retrieval
-    app.state.answers = answers
-    app.state.documents = DocumentService(retrieval)
-    app.state.faq_jobs = FaqJobs(settings, answers, answers.store)
-    app.state.rate_limiter = (
-        DatabaseRateLimiter(answers.store)
-        if settings.rate_limit_backend == "database"
-        or (settings.rate_limit_backend == "auto" and settings.database_url)
-        else MemoryRateLimiter()
-    )
-    app.state.answer_gate = AnswerGate(settings.max_concurrent_answers, settings.answer_queue_size)
+    app.state.services = services
     app.state.startup_build = StartupBuild()
     app.state.metrics = Metrics(retrieval)
     answers.observers.append(app.state.metrics.observe_answer)
@@ -133,9 +121,10 @@ def create_app(
     mount_widget(app, settings)
     mount_admin(app)
     if settings.slack_enabled:
-        app.include_router(slack_router(settings, answers, app.state.answer_gate))
+        app.include_router(slack_router(settings, answers, services.store, services.gate))
     if settings.teams_enabled:
-        mount_teams(app, settings, answers)  # raises TeamsConfigError on unsafe settings
+        # Raises TeamsConfigError on unsafe settings.
+        mount_teams(app, settings, answers, services.store, services.gate, services.rate_limiter)
     # Added last, so outermost: preflights and widget CORS answers get headers, logs, metrics.
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestObservabilityMiddleware, metrics=app.state.metrics)

@@ -15,7 +15,6 @@ from hlsguide.cli.mcp_server import mcp
 from hlsguide.cli.search import search, sources
 from hlsguide.cli.serve import serve
 from hlsguide.cli.teams import teams_manifest
-from hlsguide.corpus.checks import main as check_corpus
 
 app = typer.Typer(
     help="hlsguide: cited, complexity-aware guidance for commissioners.", no_args_is_help=True
@@ -35,9 +34,17 @@ app.command()(insights)
 
 
 @app.command("check-corpus")
-def check_corpus_command(corpus: Annotated[str, typer.Argument()] = "corpus") -> None:
-    """Check the curated corpus against its contract; exit 1 on any problem."""
-    raise typer.Exit(check_corpus([corpus]))
+def check_corpus_command(
+    corpus: Annotated[str, typer.Argument()] = "corpus",
+    research: Annotated[
+        str | None,
+        typer.Option(help="Also flag runs of 12+ words shared with the notes in this folder."),
+    ] = None,
+) -> None:
+    """Check the corpus against its contract (v2); print unit totals; exit 1 on a problem."""
+    from hlsguide.corpus.checks import main as check_corpus
+
+    raise typer.Exit(check_corpus([corpus] + (["--research", research] if research else [])))
 
 
 def main() -> None:

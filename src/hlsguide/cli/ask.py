@@ -5,18 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import typer
-from rich.markdown import Markdown
 
-from hlsguide.answer.questions import QuestionError
-from hlsguide.answer.service import AnswerService
-from hlsguide.cli.common import console, fail, service
-from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.storage import ConversationNotFoundError
-
-
-def answer_service() -> AnswerService:
-    retrieval = service()
-    return AnswerService(retrieval.settings, retrieval)
+from hlsguide.cli.common import console, fail, services
 
 
 def ask(
@@ -30,9 +20,15 @@ def ask(
     """Ask the guide; the answer cites its sources."""
     if mode not in (None, "extractive", "llm"):
         fail(f"--mode must be 'extractive' or 'llm', not '{mode}'")
+    from rich.markdown import Markdown
+
+    from hlsguide.answer.questions import QuestionError
+    from hlsguide.retrieval.service import IndexNotReadyError
+    from hlsguide.storage import ConversationNotFoundError
+
     chosen: Literal["extractive", "llm"] | None = mode  # type: ignore[assignment]
     try:
-        answer = answer_service().ask(
+        answer = services().answers.ask(
             question, mode=chosen, conversation_id=conversation, channel="cli"
         )
     except (QuestionError, ConversationNotFoundError, IndexNotReadyError) as exc:

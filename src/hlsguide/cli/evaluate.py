@@ -8,11 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hlsguide.answer.evaluation import evaluate_answers
-from hlsguide.cli.ask import answer_service
-from hlsguide.cli.common import console, fail, service
-from hlsguide.retrieval.evaluation import evaluate_retrieval, load_questions
-from hlsguide.retrieval.service import IndexNotReadyError
+from hlsguide.cli.common import console, fail, services
 
 app = typer.Typer(help="Evaluate the guide on a question set.", no_args_is_help=True)
 
@@ -24,9 +20,12 @@ def retrieval(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """hit@k and MRR overall and per category for hybrid, BM25 and dense retrieval."""
+    from hlsguide.retrieval.evaluation import evaluate_retrieval, load_questions
+    from hlsguide.retrieval.service import IndexNotReadyError
+
     try:
         items = load_questions(questions)
-        result = evaluate_retrieval(service().searcher(), items, k)
+        result = evaluate_retrieval(services().retrieval.searcher(), items, k)
     except (ValueError, IndexNotReadyError) as exc:
         fail(str(exc))
     if as_json:
@@ -60,9 +59,13 @@ def answers(
     """Key-fact coverage, citation validity, adversarial handling and latency of answers."""
     if mode not in (None, "extractive", "llm"):
         fail(f"--mode must be 'extractive' or 'llm', not '{mode}'")
+    from hlsguide.answer.evaluation import evaluate_answers
+    from hlsguide.retrieval.evaluation import load_questions
+    from hlsguide.retrieval.service import IndexNotReadyError
+
     try:
         items = load_questions(questions)
-        result = evaluate_answers(answer_service(), items, mode)
+        result = evaluate_answers(services().answers, items, mode)
     except (ValueError, IndexNotReadyError) as exc:
         fail(str(exc))
     if as_json:

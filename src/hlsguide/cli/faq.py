@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -19,18 +19,14 @@ from rich.progress import (
 from rich.table import Table
 from typer.core import TyperGroup
 
-from hlsguide.answer.service import AnswerService
-from hlsguide.cli.ask import answer_service
-from hlsguide.cli.common import console, errors, fail
-from hlsguide.faq.approval import approve as approve_items
-from hlsguide.faq.approval import load_batch
+from hlsguide.cli.common import console, errors, fail, services
 from hlsguide.faq.checkpoint import Checkpoint, checkpoint_path
-from hlsguide.faq.curated import CuratedStore
 from hlsguide.faq.formats import RENDERERS, format_for, render
 from hlsguide.faq.questions import FaqQuestion, read_questions
 from hlsguide.faq.results import DEFAULT_TITLE, BatchReport, ItemResult
-from hlsguide.faq.runner import pending, run_batch
-from hlsguide.retrieval.index import current_generation
+
+if TYPE_CHECKING:
+    from hlsguide.answer.service import AnswerService
 
 RUN = "run"
 
@@ -81,6 +77,8 @@ def _run_with_progress(
     checkpoint: Checkpoint,
 ) -> tuple[list[ItemResult], int]:
     """(results in input order, items reused from the checkpoint)."""
+    from hlsguide.faq.runner import pending, run_batch
+
     todo, reused = pending(questions, mode, checkpoint)
     with _progress() as progress:
         task = progress.add_task("answering", total=len(questions), completed=len(reused), failed=0)
@@ -156,19 +154,23 @@ def run(
         items = read_questions(questions)
     except ValueError as exc:
         fail(str(exc))
-    service = answer_service()
-    if not service.retrieval.is_ready():
+    from hlsguide.retrieval.index import current_generation
+
+    bundle = services()
+    if not bundle.retrieval.is_ready():
         fail("the index has not been built yet; run 'hlsguide index'")
-    used_mode = mode or service.settings.answer_mode
+    used_mode = mode or bundle.settings.answer_mode
     state = checkpoint_path(out[0])
     if resume and not state.exists():
         errors.print(f"no checkpoint at {state}; starting from the beginning")
     with Checkpoint(state, resume=resume) as checkpoint:
-        results, reused = _run_with_progress(service, items, used_mode, concurrency, checkpoint)
+        results, reused = _run_with_progress(
+            bundle.answers, items, used_mode, concurrency, checkpoint
+        )
     report = BatchReport(
         title=title,
         mode=used_mode,
-        index_version=current_generation(service.settings.index_dir),
+        index_version=current_generation(bundle.settings.index_dir),
         items=results,
     )
     for path, chosen in outputs:
@@ -200,15 +202,19 @@ def approve(
 ) -> None:
     """Approve reviewed answers: each becomes a YAML file in HLSGUIDE_CURATED_DIR (commit it),
     served by /v1/ask for matching questions while its sources hold."""
+    from hlsguide.answer.curated import CuratedAnswers, CuratedStore
+    from hlsguide.faq.approval import approve as approve_items
+    from hlsguide.faq.approval import load_batch
+
     wanted = [i.strip() for raw in ids or [] for i in raw.split(",") if i.strip()] or None
     try:
         items = load_batch(batch_output)
-        service = answer_service()
-        if not service.retrieval.is_ready():
+        bundle = services()
+        if not bundle.retrieval.is_ready():
             fail("the index has not been built yet; run 'hlsguide index'")
-        result = approve_items(
-            items, wanted, service.curated, CuratedStore(service.settings.curated_dir), approved_by
-        )
+        curated = CuratedAnswers(bundle.settings, bundle.retrieval)
+        store = CuratedStore(bundle.settings.curated_dir)
+        result = approve_items(items, wanted, curated, store, approved_by)
     except ValueError as exc:
         fail(str(exc))
     table = Table("id", "result")

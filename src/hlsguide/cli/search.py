@@ -8,10 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hlsguide.cli.common import console, fail, service
-from hlsguide.retrieval.search import SearchMode
-from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.types import SearchFilters
+from hlsguide.cli.common import console, fail, services
+from hlsguide.types import SearchFilters, SearchMode
 
 
 def search(
@@ -25,12 +23,11 @@ def search(
     """Search the index (hybrid dense + BM25 by default)."""
     if not query.strip():
         fail("the query is empty")
+    from hlsguide.retrieval.service import IndexNotReadyError
+
+    filters = SearchFilters(kinds=kind or [], topics=topic or [])
     try:
-        hits = (
-            service()
-            .searcher()
-            .search(query, k, SearchFilters(kinds=kind or [], topics=topic or []), mode)
-        )
+        hits = services().retrieval.searcher().search(query, k, filters, mode)
     except IndexNotReadyError as exc:
         fail(str(exc))
     if as_json:
@@ -50,8 +47,10 @@ def search(
 
 def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the indexed documents."""
+    from hlsguide.retrieval.service import IndexNotReadyError
+
     try:
-        documents = service().searcher().snapshot.documents
+        documents = services().retrieval.snapshot().documents
     except IndexNotReadyError as exc:
         fail(str(exc))
     if as_json:

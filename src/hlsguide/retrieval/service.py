@@ -15,6 +15,7 @@ from hlsguide.retrieval.index import (
     current_generation,
 )
 from hlsguide.retrieval.search import Searcher
+from hlsguide.retrieval.vector_store import VectorStoreFactory
 
 
 class IndexNotReadyError(RuntimeError):
@@ -24,9 +25,17 @@ class IndexNotReadyError(RuntimeError):
 class RetrievalService:
     """Shared by the API, the CLI and the answer layer."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        stores: VectorStoreFactory | None = None,
+    ) -> None:
+        """``embedder`` and ``stores`` (how vectors are kept) default to what the settings
+        name: the bundled model, Chroma embedded or on a server."""
         self.settings = settings
         self._embedder = embedder
+        self._stores = stores
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
 
@@ -44,10 +53,14 @@ class RetrievalService:
             raise IndexNotReadyError("the index has not been built yet; run 'hlsguide index'")
         with self._lock:
             if self._searcher is None or self._searcher.snapshot.generation != live:
-                snapshot = Snapshot.load(self.settings, live)
+                snapshot = Snapshot.load(self.settings, live, self._stores)
                 assert snapshot is not None
                 self._searcher = Searcher(snapshot, self.embedder, self.settings)
             return self._searcher
+
+    def snapshot(self) -> Snapshot:
+        """The live generation: its chunks, documents and version."""
+        return self.searcher().snapshot
 
     def is_ready(self) -> bool:
         """True when a built index exists."""
@@ -55,4 +68,4 @@ class RetrievalService:
 
     def build(self, paths=None, progress: Progress | None = None) -> IndexReport:
         """Run an incremental index build (see IndexBuilder)."""
-        return IndexBuilder(self.settings, self.embedder).run(paths, progress)
+        return IndexBuilder(self.settings, self.embedder, self._stores).run(paths, progress)

@@ -305,7 +305,16 @@ async def secured_client(answers, teams_settings, key_server):
         teams_openid_metadata_url=key_server.metadata_url,
     )
     app = create_app(answers.settings, answers.retrieval, answers)
-    mount_teams(app, settings, answers, token_provider_factory=LocalTokenProvider)
+    services = app.state.services
+    mount_teams(
+        app,
+        settings,
+        answers,
+        services.store,
+        services.gate,
+        services.rate_limiter,
+        token_provider_factory=LocalTokenProvider,
+    )
     LocalTokenProvider.requests = 0
     async with _client(app) as client:
         yield client

@@ -444,7 +444,6 @@ def awkward_stream_app(settings) -> FastAPI:
     from hlsguide.channels.widget import mount_widget
 
     app = FastAPI()
-    app.state.settings = settings
     mount_widget(app, settings)
     citation = {"heading": "", "kind": "concept", "quote": "q", "publications": []}
     events = [("lens", {})]

@@ -28,6 +28,7 @@ from hlsguide.admin.auth import (
 )
 from hlsguide.admin.security import HEADERS
 from hlsguide.admin.templating import page
+from hlsguide.bootstrap.deps import get_services
 from hlsguide.storage.admin_sessions import close_session, open_session
 from hlsguide.storage.api_keys import authenticate
 
@@ -62,7 +63,7 @@ async def _start_session(
     store = store_of(request)
     if planted := request.cookies.get(SESSION_COOKIE):
         await run_in_threadpool(close_session, store, planted)
-    lifetime = timedelta(hours=request.app.state.settings.admin_session_hours)
+    lifetime = timedelta(hours=get_services(request).settings.admin_session_hours)
     token = await run_in_threadpool(open_session, store, key_id, lifetime, user)
     response = RedirectResponse("/admin/", status_code=303, headers=HEADERS)
     _set_cookie(request, response, SESSION_COOKIE, token, int(lifetime.total_seconds()))
@@ -87,9 +88,11 @@ async def login(
     """Check the key; an admin key starts a session and goes to the console."""
     if not tokens_match(csrf_token, request.cookies.get(LOGIN_COOKIE)):
         return _form(request, 403, "The form had expired. Please sign in again.")
-    settings = request.app.state.settings
+    settings = get_services(request).settings
     client = request.client.host if request.client else "unknown"
-    retry = request.app.state.rate_limiter.hit(f"ip:{client}", settings.rate_limit_per_minute, 60.0)
+    retry = get_services(request).rate_limiter.hit(
+        f"ip:{client}", settings.rate_limit_per_minute, 60.0
+    )
     if retry is not None:
         response = _form(request, 429, "Too many attempts. Wait a minute and try again.")
         response.headers["Retry-After"] = str(max(1, round(retry)))

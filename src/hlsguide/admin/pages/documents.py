@@ -14,6 +14,7 @@ from hlsguide.admin.auth import FormDep, SignedInDep
 from hlsguide.admin.pages.home import index_state
 from hlsguide.admin.security import HEADERS
 from hlsguide.admin.templating import page
+from hlsguide.bootstrap.deps import get_services
 from hlsguide.documents.service import DocumentService, UploadError
 from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.retrieval.service import IndexNotReadyError
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/admin/documents")
 
 
 def _service(request: Request) -> DocumentService:
-    return request.app.state.documents
+    return get_services(request).documents
 
 
 def _listing(request: Request) -> dict:
@@ -32,7 +33,7 @@ def _listing(request: Request) -> dict:
         return {"index": state, "uploaded": [], "corpus": []}
     uploaded = _service(request).list()
     mine = {d["id"] for d in uploaded}
-    documents = request.app.state.retrieval.searcher().snapshot.documents
+    documents = get_services(request).retrieval.snapshot().documents
     corpus = [
         {"id": doc_id, "title": doc["title"], "kind": doc["kind"], "chunks": len(doc["chunk_ids"])}
         for doc_id, doc in sorted(documents.items(), key=lambda item: item[1]["title"].lower())
@@ -43,7 +44,15 @@ def _listing(request: Request) -> dict:
 
 async def _documents_page(request: Request, status_code: int = 200, **context):
     listing = await run_in_threadpool(_listing, request)
-    return page(request, "documents.html", status_code, **listing, **context)
+    limit = get_services(request).settings.max_upload_bytes
+    return page(
+        request,
+        "documents.html",
+        status_code,
+        max_upload_mb=round(limit / 1e6, 1),
+        **listing,
+        **context,
+    )
 
 
 @router.get("", include_in_schema=False)

@@ -17,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from hlsguide.admin.auth import FormDep, SignedInDep, store_of
 from hlsguide.admin.security import HEADERS
 from hlsguide.admin.templating import page
+from hlsguide.answer.curated import CuratedStore
 from hlsguide.answer.questions import QuestionError, validate_question
+from hlsguide.bootstrap.deps import get_services
 from hlsguide.faq.approval import approve
-from hlsguide.faq.curated import CuratedStore
 from hlsguide.faq.formats import MEDIA_TYPES, render
 from hlsguide.faq.formats.safe_markdown import to_html
 from hlsguide.faq.questions import FaqQuestion, parse_questions
@@ -75,7 +76,7 @@ async def start_job(
     title: Annotated[str, Form(max_length=200)] = DEFAULT_TITLE,
 ):
     """Validate every question, store the job and start it in the background."""
-    settings = request.app.state.settings
+    settings = get_services(request).settings
     text, name = questions, "pasted"
     if file is not None and file.filename:
         raw = await file.read(MAX_QUESTION_FILE + 1)
@@ -93,7 +94,7 @@ async def start_job(
         items = _questions(text, name, settings.max_question_tokens, settings.faq_max_questions)
     except ValueError as exc:
         return await _faq_page(request, 422, error=str(exc), pasted=questions, title=title)
-    if not request.app.state.retrieval.is_ready():
+    if not get_services(request).retrieval.is_ready():
         return await _faq_page(
             request,
             503,
@@ -101,7 +102,7 @@ async def start_job(
             pasted=questions,
             title=title,
         )
-    jobs = request.app.state.faq_jobs
+    jobs = get_services(request).faq_jobs
     title = title.strip() or DEFAULT_TITLE
     job = await run_in_threadpool(jobs.submit, items, settings.answer_mode, JOB_CONCURRENCY, title)
     jobs.start(job.id)
@@ -109,7 +110,7 @@ async def start_job(
 
 
 async def _job(request: Request, job_id: str) -> FaqJob | None:
-    return await request.app.state.faq_jobs.status(job_id)
+    return await get_services(request).faq_jobs.status(job_id)
 
 
 def _not_found(request: Request, job_id: str):
@@ -133,7 +134,7 @@ async def job_page(request: Request, _: SignedInDep, job_id: str, reviewed: str 
     job = await _job(request, job_id)
     if job is None:
         return _not_found(request, job_id)
-    jobs = request.app.state.faq_jobs
+    jobs = get_services(request).faq_jobs
     report = await run_in_threadpool(jobs.report, job)
     reviews = await run_in_threadpool(reviews_of, store_of(request), job.id)
     items = [
@@ -192,7 +193,7 @@ async def download(
             message=message,
             back=f"/admin/faq/jobs/{job.id}",
         )
-    report = await run_in_threadpool(request.app.state.faq_jobs.report, job)
+    report = await run_in_threadpool(get_services(request).faq_jobs.report, job)
     headers = {**HEADERS, "Content-Disposition": f'attachment; filename="faq-{job.id}.{fmt}"'}
     if fmt == "html":
         # The page has no scripts and no external resources; say so to the browser.
@@ -213,7 +214,7 @@ async def review(
     job = await _job(request, job_id)
     if job is None:
         return _not_found(request, job_id)
-    report = await run_in_threadpool(request.app.state.faq_jobs.report, job)
+    report = await run_in_threadpool(get_services(request).faq_jobs.report, job)
     item = next((i for i in report.items if i.id == item_id), None)
     back = f"/admin/faq/jobs/{job.id}"
     if item is None:
@@ -229,8 +230,8 @@ async def review(
     note_text = note.strip() or None
     curated_file = None
     if decision == "approve":
-        answers = request.app.state.answers
-        curated = CuratedStore(request.app.state.settings.curated_dir)
+        answers = get_services(request).answers
+        curated = CuratedStore(get_services(request).settings.curated_dir)
         result = await run_in_threadpool(
             approve, [item], [item.id], answers.curated, curated, signed.name
         )

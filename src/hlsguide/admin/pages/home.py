@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hlsguide.admin.auth import SignedInDep, store_of
 from hlsguide.admin.templating import page
+from hlsguide.bootstrap.deps import get_services
 from hlsguide.retrieval.index import index_busy
 from hlsguide.storage.faq_reviews import recent_faq_jobs
 
@@ -16,10 +17,10 @@ router = APIRouter(prefix="/admin")
 
 def index_state(request: Request) -> dict:
     """The live index (version, documents, chunks) and whether a run is writing a new one."""
-    retrieval = request.app.state.retrieval
+    retrieval = get_services(request).retrieval
     state = {"busy": index_busy(retrieval.settings.index_dir), "ready": retrieval.is_ready()}
     if state["ready"]:
-        snapshot = retrieval.searcher().snapshot
+        snapshot = retrieval.snapshot()
         state |= {
             "version": snapshot.generation,
             "documents": len(snapshot.documents),

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from hlsguide.admin.auth import SignedInDep, store_of
 from hlsguide.admin.charts import bar_chart, line_chart
 from hlsguide.admin.templating import page
+from hlsguide.bootstrap.deps import get_services
 from hlsguide.insights.report import build_report, parse_since
 from hlsguide.insights.timeline import daily_counts
 from hlsguide.retrieval.service import IndexNotReadyError
@@ -25,11 +26,11 @@ EXCLUDED_CHANNELS = ("faq",)  # batch runs are curators' questions, as in `hlsgu
 
 
 def _insights(request: Request, period: str) -> dict:
-    retrieval = request.app.state.retrieval
+    retrieval = get_services(request).retrieval
     store = store_of(request)
     since = None if period == "all" else parse_since(period)
     try:
-        documents = retrieval.searcher().snapshot.documents
+        documents = retrieval.snapshot().documents
     except IndexNotReadyError:
         documents = None
     report = build_report(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from hlsguide.answer.questions import QuestionError, validate_question
-from hlsguide.api.deps import AnswersDep, FaqJobsDep, SettingsDep
+from hlsguide.bootstrap.deps import FaqJobsDep, RetrievalDep, SettingsDep
 from hlsguide.faq.formats import MEDIA_TYPES, render
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.faq.results import DEFAULT_TITLE
@@ -130,13 +130,13 @@ async def create_job(
     request: Request,
     response: Response,
     settings: SettingsDep,
-    answers: AnswersDep,
+    retrieval: RetrievalDep,
     jobs: FaqJobsDep,
 ) -> FaqJobStatus:
     """Start answering the questions in the background; poll ``status_url`` and download from
     ``result_url`` when the job is done. Answers are those /v1/ask gives in the same mode."""
     questions = _questions(body, settings.max_question_tokens, settings.faq_max_questions)
-    if not answers.retrieval.is_ready():
+    if not retrieval.is_ready():
         raise IndexNotReadyError("the index has not been built yet; try again shortly")
     mode = body.mode or settings.answer_mode
     job = await run_in_threadpool(jobs.submit, questions, mode, body.concurrency, body.title)

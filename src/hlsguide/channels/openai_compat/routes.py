@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from hlsguide.admission.callers import ASK
 from hlsguide.answer.questions import QuestionError
-from hlsguide.api.auth import ASK
-from hlsguide.api.deps import AnswersDep, SettingsDep
+from hlsguide.bootstrap.deps import AnswersDep, GateDep, SettingsDep
 from hlsguide.channels.openai_compat.completions import Completion, TokenBudget, prompt_tokens
 from hlsguide.channels.openai_compat.errors import OpenAIError, OpenAIRoute
 from hlsguide.channels.openai_compat.schema import (
@@ -65,7 +65,7 @@ async def retrieve_model(model: str) -> ModelCard:
     responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
 )
 async def chat_completions(
-    body: ChatCompletionRequest, answers: AnswersDep, settings: SettingsDep, request: Request
+    body: ChatCompletionRequest, answers: AnswersDep, settings: SettingsDep, gate: GateDep
 ) -> ChatCompletion | StreamingResponse:
     """Answer the last user message, as ``/v1/ask`` would, in OpenAI's completion format
     (``stream: true`` for server-sent ``chat.completion.chunk`` events ending in
@@ -78,7 +78,6 @@ async def chat_completions(
     transcript = read_messages(body.messages)
     options = body.hlsguide or GuideOptions()
     earlier = [] if options.conversation_id else answers.replay(transcript.earlier)
-    gate = request.app.state.answer_gate
     try:
         async with gate.admit():
             prepared = await run_in_threadpool(

@@ -20,9 +20,9 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from hlsguide.admission.limits import AnswerGate, OverloadedError
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
-from hlsguide.api.limits import AnswerGate, OverloadedError
 from hlsguide.channels.slack.blocks import (
     FEEDBACK_DOWN,
     FEEDBACK_UP,
@@ -34,7 +34,7 @@ from hlsguide.channels.slack.blocks import (
 from hlsguide.channels.slack.mrkdwn import plain_question
 from hlsguide.config import Settings
 from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.storage import AnswerNotFoundError
+from hlsguide.storage import AnswerNotFoundError, Store
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,11 @@ class SlackResponder:
     """The listeners: each turns a Slack request into a question for the answer core and
     the answer into a Slack message."""
 
-    def __init__(self, answers: AnswerService, gate: AnswerGate | None = None) -> None:
+    def __init__(
+        self, answers: AnswerService, store: Store, gate: AnswerGate | None = None
+    ) -> None:
         self.answers = answers
-        self.store = answers.store
+        self.store = store
         self.gate = gate
 
     async def acknowledge(self, ack) -> None:
@@ -206,7 +208,7 @@ async def _tell(respond, text: str) -> None:
 
 
 def build_slack_app(
-    settings: Settings, answers: AnswerService, gate: AnswerGate | None = None
+    settings: Settings, answers: AnswerService, store: Store, gate: AnswerGate | None = None
 ) -> AsyncApp:
     """The bolt app. Requests are verified with the signing secret (bolt refuses a bad
     signature or a timestamp more than 5 minutes off with 401). ``authorize`` hands bolt the
@@ -226,7 +228,7 @@ def build_slack_app(
         client=AsyncWebClient(base_url=settings.slack_api_url),
         authorize=authorize,
     )
-    responder = SlackResponder(answers, gate)
+    responder = SlackResponder(answers, store, gate)
     app.event("app_mention")(ack=responder.acknowledge, lazy=[responder.on_mention])
     app.event("message")(ack=responder.acknowledge, lazy=[responder.on_message])
     app.command(COMMAND)(ack=responder.acknowledge_command, lazy=[responder.on_command])

@@ -39,9 +39,9 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 from microsoft_agents.hosting.fastapi import CloudAdapter
 
+from hlsguide.admission.limits import AnswerGate, OverloadedError, RateLimiter
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
-from hlsguide.api.limits import AnswerGate, OverloadedError, RateLimiter
 from hlsguide.channels.teams.cards import (
     COMMENT_INPUT,
     COMMENT_MAX_CHARS,
@@ -51,7 +51,7 @@ from hlsguide.channels.teams.cards import (
     summary_of,
 )
 from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.storage import AnswerNotFoundError
+from hlsguide.storage import AnswerNotFoundError, Store
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,7 @@ class TeamsBot:
     def __init__(
         self,
         answers: AnswerService,
+        store: Store,
         adapter: CloudAdapter,
         connections: Connections,
         gate: AnswerGate | None = None,
@@ -122,7 +123,7 @@ class TeamsBot:
         per_minute: int = 60,
     ) -> None:
         self.answers = answers
-        self.store = answers.store
+        self.store = store
         self.adapter = adapter
         self.gate = gate
         self.limiter = limiter

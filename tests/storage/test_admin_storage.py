@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from hlsguide.storage import Store
 from hlsguide.storage.admin_sessions import close_session, find_session, open_session
 from hlsguide.storage.api_keys import authenticate, create_api_key, hash_key, revoke_api_key
+from hlsguide.storage.faq_jobs import create_faq_job
 from hlsguide.storage.faq_reviews import recent_faq_jobs, record_review, reviews_of
 from hlsguide.storage.models import AdminSession, ApiKey
 
@@ -46,7 +47,7 @@ def test_a_session_is_found_by_its_token_and_ends_when_it_should(tmp_path):
 
 def test_reviews_are_recorded_and_replaced(tmp_path):
     db = store(tmp_path)
-    job = db.create_faq_job("extractive", "FAQ", 1, [{"id": "q001", "question": "What?"}])
+    job = create_faq_job(db, "extractive", "FAQ", 1, [{"id": "q001", "question": "What?"}])
     record_review(db, job.id, "q001", "rejected", "too vague", "curator")
     record_review(db, job.id, "q001", "approved", None, "editor", "what-1234.yaml")
     [review] = reviews_of(db, job.id).values()

@@ -14,7 +14,7 @@ from hlsguide.admin.auth import FormDep, SignedInDep
 from hlsguide.admin.pages.home import index_state
 from hlsguide.admin.security import HEADERS
 from hlsguide.admin.templating import page
-from hlsguide.bootstrap.deps import get_services
+from hlsguide.bootstrap.deps import DocumentsDep, get_services
 from hlsguide.documents.service import DocumentService, UploadError
 from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.retrieval.service import IndexNotReadyError
@@ -67,11 +67,11 @@ async def documents(
 async def upload(
     request: Request,
     _: FormDep,
+    service: DocumentsDep,
     file: UploadFile,
     replace: Annotated[bool, Form()] = False,
 ):
     """Upload one document; refused uploads change nothing and say why."""
-    service = _service(request)
     limit = service.settings.max_upload_bytes
     data = await file.read(limit + 1)
     try:
@@ -112,10 +112,10 @@ async def confirm_delete(request: Request, _: SignedInDep, document_id: str):
 
 
 @router.post("/{document_id}/delete", include_in_schema=False)
-async def delete(request: Request, _: FormDep, document_id: str):
+async def delete(request: Request, _: FormDep, service: DocumentsDep, document_id: str):
     """Remove the upload from the folder and the index."""
     try:
-        await run_in_threadpool(_service(request).delete, document_id)
+        await run_in_threadpool(service.delete, document_id)
     except UploadError as exc:
         return page(
             request,

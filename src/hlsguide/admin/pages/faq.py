@@ -19,14 +19,18 @@ from hlsguide.admin.security import HEADERS
 from hlsguide.admin.templating import page
 from hlsguide.answer.curated import CuratedStore
 from hlsguide.answer.questions import QuestionError, validate_question
-from hlsguide.bootstrap.deps import get_services
+from hlsguide.bootstrap.deps import (
+    AnswersDep,
+    FaqJobsDep,
+    RetrievalDep,
+    SettingsDep,
+)
 from hlsguide.faq.approval import approve
 from hlsguide.faq.formats import MEDIA_TYPES, render
 from hlsguide.faq.formats.safe_markdown import to_html
 from hlsguide.faq.questions import FaqQuestion, parse_questions
 from hlsguide.faq.results import DEFAULT_TITLE, ItemResult, answer_body
 from hlsguide.storage.faq_reviews import recent_faq_jobs, record_review, reviews_of
-from hlsguide.storage.models import FaqJob
 
 router = APIRouter(prefix="/admin/faq")
 MAX_QUESTION_FILE = 2_000_000
@@ -71,12 +75,14 @@ async def faq(request: Request, _: SignedInDep):
 async def start_job(
     request: Request,
     _: FormDep,
+    settings: SettingsDep,
+    retrieval: RetrievalDep,
+    jobs: FaqJobsDep,
     questions: Annotated[str, Form(max_length=500_000)] = "",
     file: UploadFile | None = None,
     title: Annotated[str, Form(max_length=200)] = DEFAULT_TITLE,
 ):
     """Validate every question, store the job and start it in the background."""
-    settings = get_services(request).settings
     text, name = questions, "pasted"
     if file is not None and file.filename:
         raw = await file.read(MAX_QUESTION_FILE + 1)
@@ -94,7 +100,7 @@ async def start_job(
         items = _questions(text, name, settings.max_question_tokens, settings.faq_max_questions)
     except ValueError as exc:
         return await _faq_page(request, 422, error=str(exc), pasted=questions, title=title)
-    if not get_services(request).retrieval.is_ready():
+    if not retrieval.is_ready():
         return await _faq_page(
             request,
             503,
@@ -102,15 +108,10 @@ async def start_job(
             pasted=questions,
             title=title,
         )
-    jobs = get_services(request).faq_jobs
     title = title.strip() or DEFAULT_TITLE
     job = await run_in_threadpool(jobs.submit, items, settings.answer_mode, JOB_CONCURRENCY, title)
     jobs.start(job.id)
     return RedirectResponse(f"/admin/faq/jobs/{job.id}", status_code=303, headers=HEADERS)
-
-
-async def _job(request: Request, job_id: str) -> FaqJob | None:
-    return await get_services(request).faq_jobs.status(job_id)
 
 
 def _not_found(request: Request, job_id: str):
@@ -129,12 +130,17 @@ def _answer_html(item: ItemResult, position: int) -> Markup:
 
 
 @router.get("/jobs/{job_id}", include_in_schema=False)
-async def job_page(request: Request, _: SignedInDep, job_id: str, reviewed: str | None = None):
+async def job_page(
+    request: Request,
+    _: SignedInDep,
+    jobs: FaqJobsDep,
+    job_id: str,
+    reviewed: str | None = None,
+):
     """Progress while the job runs; then every answer, its sources and the review forms."""
-    job = await _job(request, job_id)
+    job = await jobs.status(job_id)
     if job is None:
         return _not_found(request, job_id)
-    jobs = get_services(request).faq_jobs
     report = await run_in_threadpool(jobs.report, job)
     reviews = await run_in_threadpool(reviews_of, store_of(request), job.id)
     items = [
@@ -157,9 +163,9 @@ async def job_page(request: Request, _: SignedInDep, job_id: str, reviewed: str 
 
 
 @router.get("/jobs/{job_id}/progress", include_in_schema=False)
-async def job_progress(request: Request, _: SignedInDep, job_id: str):
+async def job_progress(_: SignedInDep, jobs: FaqJobsDep, job_id: str):
     """Counts for the page's progress bar (polled by its script)."""
-    job = await _job(request, job_id)
+    job = await jobs.status(job_id)
     if job is None:
         return JSONResponse({"detail": "no such job"}, status_code=404, headers=HEADERS)
     body = {
@@ -176,11 +182,12 @@ async def job_progress(request: Request, _: SignedInDep, job_id: str):
 async def download(
     request: Request,
     _: SignedInDep,
+    jobs: FaqJobsDep,
     job_id: str,
     fmt: Literal["md", "html", "json", "csv"] = Query("html", alias="format"),
 ):
     """The finished FAQ in one of the four formats."""
-    job = await _job(request, job_id)
+    job = await jobs.status(job_id)
     if job is None:
         return _not_found(request, job_id)
     if job.status != "done":
@@ -193,7 +200,7 @@ async def download(
             message=message,
             back=f"/admin/faq/jobs/{job.id}",
         )
-    report = await run_in_threadpool(get_services(request).faq_jobs.report, job)
+    report = await run_in_threadpool(jobs.report, job)
     headers = {**HEADERS, "Content-Disposition": f'attachment; filename="faq-{job.id}.{fmt}"'}
     if fmt == "html":
         # The page has no scripts and no external resources; say so to the browser.
@@ -205,16 +212,19 @@ async def download(
 async def review(
     request: Request,
     signed: FormDep,
+    jobs: FaqJobsDep,
+    answers: AnswersDep,
+    settings: SettingsDep,
     job_id: str,
     item_id: str,
     decision: Annotated[Literal["approve", "reject"], Form()],
     note: Annotated[str, Form(max_length=2000)] = "",
 ):
     """Approve (the answer becomes a curated answer, its sources re-verified) or reject."""
-    job = await _job(request, job_id)
+    job = await jobs.status(job_id)
     if job is None:
         return _not_found(request, job_id)
-    report = await run_in_threadpool(get_services(request).faq_jobs.report, job)
+    report = await run_in_threadpool(jobs.report, job)
     item = next((i for i in report.items if i.id == item_id), None)
     back = f"/admin/faq/jobs/{job.id}"
     if item is None:
@@ -230,8 +240,7 @@ async def review(
     note_text = note.strip() or None
     curated_file = None
     if decision == "approve":
-        answers = get_services(request).answers
-        curated = CuratedStore(get_services(request).settings.curated_dir)
+        curated = CuratedStore(settings.curated_dir)
         result = await run_in_threadpool(
             approve, [item], [item.id], answers.curated, curated, signed.name
         )

@@ -27,6 +27,7 @@ from hlsguide.faq.results import ItemResult
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.storage.admin_sessions import open_session
 from hlsguide.storage.api_keys import create_api_key
+from hlsguide.storage.faq_jobs import create_faq_job, record_faq_item
 from hlsguide.storage.faq_reviews import record_review
 from hlsguide.storage.models import AnswerRecord, FaqJob, Feedback
 
@@ -131,8 +132,8 @@ def test_the_review_page_shows_every_payload_as_text(hostile_console, context):
     server, store = hostile_console
     for batch in batches(REVIEW_BATCH):
         title = batch[0].one_line
-        job = store.create_faq_job(
-            "llm", title, 1, [{"id": f"q{p.n:03d}", "question": p.text} for p in batch]
+        job = create_faq_job(
+            store, "llm", title, 1, [{"id": f"q{p.n:03d}", "question": p.text} for p in batch]
         )
         for payload in batch:
             answer = hostile_answer(payload)
@@ -144,7 +145,7 @@ def test_the_review_page_shows_every_payload_as_text(hostile_console, context):
                 status="ok",
                 answer=answer,
             )
-            store.record_faq_item(job.id, item.id, "ok", item.model_dump(mode="json"))
+            record_faq_item(store, job.id, item.id, "ok", item.model_dump(mode="json"))
             if payload.n % 2:
                 record_review(store, job.id, item.id, "rejected", payload.text, payload.one_line)
         with store.session() as session, session.begin():

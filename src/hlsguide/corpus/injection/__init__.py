@@ -1,0 +1,11 @@
+"""Detection of text addressed to a model rather than a reader: patterns (layer 1) and a
+classifier over sentence embeddings (layer 2), trained offline, shipped as weights."""
+
+from hlsguide.corpus.injection.detector import (
+    InjectionDetector,
+    directs_the_answer,
+    load_detector,
+    units,
+)
+
+__all__ = ["InjectionDetector", "directs_the_answer", "load_detector", "units"]

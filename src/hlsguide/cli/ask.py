@@ -38,7 +38,8 @@ def ask(
     except (QuestionError, ConversationNotFoundError, IndexNotReadyError) as exc:
         fail(str(exc))
     if as_json:
-        console.print(answer.model_dump_json(indent=2))
+        # Raw: rich would wrap long lines at the terminal width and break the JSON.
+        typer.echo(answer.model_dump_json(indent=2))
         return
     console.print(Markdown(answer.answer))
     fallback = f" (fallback: {answer.fallback})" if answer.fallback else ""

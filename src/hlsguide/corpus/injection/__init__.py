@@ -3,9 +3,11 @@ classifier over sentence embeddings (layer 2), trained offline, shipped as weigh
 
 from hlsguide.corpus.injection.detector import (
     InjectionDetector,
+    blank,
     directs_the_answer,
     load_detector,
+    screen,
     units,
 )
 
-__all__ = ["InjectionDetector", "directs_the_answer", "load_detector", "units"]
+__all__ = ["InjectionDetector", "blank", "directs_the_answer", "load_detector", "screen", "units"]

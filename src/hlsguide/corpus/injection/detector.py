@@ -8,6 +8,7 @@ the labelled sets in ``tests/fixtures/injection/``; nothing is trained at run ti
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -21,6 +22,7 @@ import numpy as np
 from hlsguide.config import BUNDLED_EMBEDDING_MODEL
 from hlsguide.corpus.sanitize import Findings, instruction_patterns
 from hlsguide.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
+from hlsguide.types import SourceDocument
 
 # A unit: a sentence within a line, or a whole line without a sentence end.
 _LINE_UNIT = re.compile(r"[^\n]+?(?:[.!?](?=\s)|$)", re.M)
@@ -80,7 +82,7 @@ _WORD = re.compile(r"(?u)\b\w\w+\b")
 def terms(text: str) -> list[str]:
     """The lexical features of a unit: lower-cased words and word pairs."""
     words = _WORD.findall(text.lower())
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
 @dataclass(frozen=True)
@@ -155,28 +157,32 @@ class InjectionDetector:
         flagged = dict(zip(unique, self.flags_from_vectors(unique, vectors), strict=True))
         return [flagged[t] for t in texts]
 
-    def flagged_spans(self, text: str) -> list[tuple[int, int]]:
-        """Spans of ``text`` judged to address a model."""
-        spans = units(text)
-        verdicts = self.flags([text[s:e] for s, e in spans])
-        return [span for span, flagged in zip(spans, verdicts, strict=True) if flagged]
+    def flagged_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """For each text, the spans judged to address a model (one embedding batch for all)."""
+        spans = [units(text) for text in texts]
+        pieces = [t[s:e] for t, found in zip(texts, spans, strict=True) for s, e in found]
+        verdicts = iter(self.flags(pieces))
+        return [[span for span in found if next(verdicts)] for found in spans]
 
     def scrub(self, text: str, findings: Findings | None = None) -> str:
-        """``text`` with flagged units blanked by spaces (offsets stay valid); each removal
-        is reported to ``findings``."""
-        spans = self.flagged_spans(text)
-        if not spans:
-            return text
-        chars = list(text)
-        for start, end in spans:
-            if findings is not None:
-                findings.add(
-                    f"removed text addressed to an AI model: '{normalise(text[start:end])[:80]}'"
-                )
-            for i in range(start, end):
-                if chars[i] != "\n":
-                    chars[i] = " "
-        return "".join(chars)
+        """``text`` with flagged units blanked (see ``blank``)."""
+        return blank(text, self.flagged_spans([text])[0], findings)
+
+
+def blank(text: str, spans: list[tuple[int, int]], findings: Findings | None = None) -> str:
+    """``text`` with ``spans`` replaced by spaces (offsets stay valid, line breaks kept); each
+    removal is reported to ``findings``."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        if findings is not None:
+            snippet = normalise(text[start:end])[:80]
+            findings.add(f"removed text addressed to an AI model: '{snippet}'")
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
 
 
 def matches_pattern(text: str) -> bool:
@@ -193,6 +199,22 @@ def load_detector(embedder: Embedder | None = None) -> InjectionDetector:
     """A detector sharing ``embedder`` when it is the bundled model the weights were trained
     on, else with its own copy of the bundled model (vectors of another model mean nothing to
     the weights)."""
-    if isinstance(embedder, SentenceTransformerEmbedder) and embedder.name == Weights.bundled().model:
+    bundled = isinstance(embedder, SentenceTransformerEmbedder)
+    if bundled and embedder.name == Weights.bundled().model:
         return InjectionDetector(embedder)
     return InjectionDetector(_bundled_embedder())
+
+
+def screen(detector: InjectionDetector, document: SourceDocument) -> SourceDocument:
+    """``document`` with every unit the detector flags blanked (offsets kept), each removal
+    added to its warnings; the document itself when nothing is flagged."""
+    findings = Findings()
+    flagged = detector.flagged_spans([section.text for section in document.sections])
+    if not any(flagged):
+        return document
+    sections = [
+        section.model_copy(update={"text": blank(section.text, spans, findings)})
+        for section, spans in zip(document.sections, flagged, strict=True)
+    ]
+    warnings = list(dict.fromkeys([*document.warnings, *findings.messages]))
+    return document.model_copy(update={"sections": sections, "warnings": warnings})

@@ -1,8 +1,8 @@
 """Train the layer-2 classifier and write ``weights.json`` (run from a checkout)::
 
-    python -m hlsguide.corpus.injection.train corpus-sentences corpus   # refresh the corpus set
-    python -m hlsguide.corpus.injection.train fit                       # fit and write weights
-    python -m hlsguide.corpus.injection.train evaluate corpus           # held-out P/R, corpus blanks
+    python -m hlsguide.corpus.injection.train corpus-sentences corpus  # refresh the corpus set
+    python -m hlsguide.corpus.injection.train fit                      # fit, write weights
+    python -m hlsguide.corpus.injection.train evaluate corpus          # held-out, corpus blanks
 
 Labelled sets live in ``tests/fixtures/injection/``: ``train/`` (used to fit and to choose the
 threshold by cross-validation) and ``heldout/`` (written apart from it, never used to tune).
@@ -69,10 +69,11 @@ def _embed(texts: list[str]) -> np.ndarray:
     cache_path = DATA / ".embeddings.npz"
     cache = dict(np.load(cache_path)) if cache_path.exists() else {}
     keys = [hashlib.sha1(normalise(t).encode()).hexdigest() for t in texts]
-    missing = list({k: normalise(t) for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
+    missing = {k: normalise(t) for k, t in zip(keys, texts, strict=True) if k not in cache}
     if missing:
-        vectors = _bundled_embedder().embed_documents([t for _, t in missing])
-        cache.update({k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(missing, vectors, strict=True)})
+        vectors = _bundled_embedder().embed_documents(list(missing.values()))
+        for key, vector in zip(missing, vectors, strict=True):
+            cache[key] = np.asarray(vector, dtype=np.float32)
         np.savez(cache_path, **cache)
     return np.stack([cache[k] for k in keys])
 
@@ -161,17 +162,16 @@ def evaluate(corpus: Path | None) -> dict:
     result: dict = {"heldout": {"positives": int(y.sum()), "negatives": int((y == 0).sum())}}
     for name, predicted in (("detector", combined), ("classifier_only", alone)):
         tp = int((predicted & (y == 1)).sum())
+        labelled = list(zip(texts, predicted, y, strict=True))
         result["heldout"][name] = {
             "precision": round(tp / max(int(predicted.sum()), 1), 4),
             "recall": round(tp / int(y.sum()), 4),
-            "missed": [t for t, p, label in zip(texts, predicted, y, strict=True) if label and not p],
-            "false_alarms": [
-                t for t, p, label in zip(texts, predicted, y, strict=True) if p and not label
-            ],
+            "missed": [t for t, p, label in labelled if label and not p],
+            "false_alarms": [t for t, p, label in labelled if p and not label],
         }
     if corpus is not None:
         sentences = corpus_sentences(corpus)
-        flags = detector.flags(sentences)
+        flags = detector.flags_from_vectors(sentences, _embed(sentences))
         result["corpus"] = {
             "sentences": len(sentences),
             "blanked": [s for s, f in zip(sentences, flags, strict=True) if f],

@@ -35,7 +35,7 @@ from hlsguide.corpus.injection.detector import (
 DATA = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "injection"
 # The threshold is the lowest at which cross-validated precision on the training set stays at
 # or above this; precision matters more, since a false positive blanks a reader's sentence.
-TARGET_PRECISION = 0.995
+TARGET_PRECISION = 0.98
 REGULARISATION = 10.0
 MAX_TERMS = 5000
 

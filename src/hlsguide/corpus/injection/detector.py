@@ -27,6 +27,8 @@ from hlsguide.types import SourceDocument
 # A unit: a sentence within a line, or a whole line without a sentence end.
 _LINE_UNIT = re.compile(r"[^\n]+?(?:[.!?](?=\s)|$)", re.M)
 _FLAT_END = re.compile(r"[.!?](?=\s|$)")
+# An aside in brackets is judged on its own too: inside a sentence it is diluted by the rest.
+_ASIDE = re.compile(r"\([^()\n]{12,}\)|\[[^\[\]\n]{12,}\]|\{[^{}\n]{12,}\}")
 # Units shorter than this say nothing a model could act on ("## Notes", "1.").
 _MIN_CHARS = 12
 # A sentence written across lines is also judged whole, up to this length.
@@ -48,9 +50,10 @@ def directs_the_answer(sentence: str) -> bool:
 
 
 def units(text: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` to judge: each sentence of each line, and each sentence that runs across
-    lines judged whole (so a payload split over lines is seen as one)."""
-    spans = []
+    """Spans of ``text`` to judge: each sentence of each line, each aside in brackets, and each
+    sentence that runs across lines judged whole (so a payload split over lines is seen as
+    one)."""
+    spans = [m.span() for m in _ASIDE.finditer(text)]
     for match in _LINE_UNIT.finditer(text):
         start, end = match.span()
         piece = text[start:end]

@@ -242,9 +242,8 @@ class AnswerService:
             if prepared.lens.has("legal_advice"):
                 notices.append(render("legal_notice").strip())
             answer.answer = "\n\n".join([*notices, body, sources_section(answer)])
-        if answer.citations:
-            known = known_links(self.bibliography, answer.citations)
-            answer.answer, _ = strip_unknown_links(answer.answer, known)
+        known = known_links(self.bibliography, answer.citations)
+        answer.answer, _ = strip_unknown_links(answer.answer, known)
         timings["generation_ms"] = _ms(start)
         answer.timings = timings
         answer.timings["total_ms"] = round(sum(timings.values()), 1)

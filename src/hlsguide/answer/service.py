@@ -15,6 +15,8 @@ from hlsguide.answer.citations import Draft, verify
 from hlsguide.answer.curated import CuratedAnswers
 from hlsguide.answer.generators import GenerationRequest, Generator, GeneratorError
 from hlsguide.answer.generators.extractive import ExtractiveGenerator
+from hlsguide.answer.links import known_links, strip_unknown_links
+from hlsguide.answer.passages import screen_passages
 from hlsguide.answer.prompts import render
 from hlsguide.answer.questions import QuestionError, looks_like_follow_up, validate_question
 from hlsguide.config import Settings
@@ -252,6 +254,8 @@ class AnswerService:
             if prepared.lens.has("legal_advice"):
                 notices.append(render("legal_notice").strip())
             answer.answer = "\n\n".join([*notices, body, sources_section(answer)])
+        known = known_links(self.bibliography, answer.citations)
+        answer.answer, _ = strip_unknown_links(answer.answer, known)
         timings["generation_ms"] = _ms(start)
         answer.timings = timings
         answer.timings["total_ms"] = round(sum(timings.values()), 1)
@@ -287,9 +291,15 @@ class AnswerService:
         citation, or a failing backend, falls back to the extractive answer."""
         fallback = None
         if mode == "llm":
+            # The model never sees what the detector flags; the rest is marked as data.
+            screened = GenerationRequest(
+                request.question,
+                request.lens,
+                screen_passages(self.extractive.detector, request.passages),
+            )
             try:
                 markdown, citations, _ = verify(
-                    self.llm.generate(request), request.passages, self.bibliography
+                    self.llm.generate(screened), screened.passages, self.bibliography
                 )
                 if citations:
                     return markdown, citations, None, "llm"

@@ -66,6 +66,8 @@ class RetrievalService:
         """True when a built index exists."""
         return current_generation(self.settings.index_dir) is not None
 
-    def build(self, paths=None, progress: Progress | None = None) -> IndexReport:
+    def build(
+        self, paths=None, progress: Progress | None = None, rescan: bool = False
+    ) -> IndexReport:
         """Run an incremental index build (see IndexBuilder)."""
-        return IndexBuilder(self.settings, self.embedder, self._stores).run(paths, progress)
+        return IndexBuilder(self.settings, self.embedder, self._stores).run(paths, progress, rescan)

@@ -20,6 +20,7 @@ from importlib import resources
 import numpy as np
 
 from hlsguide.config import BUNDLED_EMBEDDING_MODEL
+from hlsguide.corpus.markup import CITATION_GROUP
 from hlsguide.corpus.sanitize import Findings, instruction_patterns
 from hlsguide.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
 from hlsguide.types import SourceDocument
@@ -53,7 +54,8 @@ def units(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` to judge: each sentence of each line, each aside in brackets, and each
     sentence that runs across lines judged whole (so a payload split over lines is seen as
     one)."""
-    spans = [m.span() for m in _ASIDE.finditer(text)]
+    # A bracket holding only citation keys ("[@a; @b]") is markup, not an aside.
+    spans = [m.span() for m in _ASIDE.finditer(text) if not CITATION_GROUP.fullmatch(m.group(0))]
     for match in _LINE_UNIT.finditer(text):
         start, end = match.span()
         piece = text[start:end]

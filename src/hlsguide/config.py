@@ -367,6 +367,32 @@ class WidgetSettings(BaseModel):
         return cleaned
 
 
+class AdminSettings(BaseModel):
+    """The console at /admin: how long a sign-in lasts, and the optional proxy identity."""
+
+    admin_session_hours: float = Field(
+        8.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a console sign-in lasts before the curator signs in again.",
+    )
+    admin_identity_header: str | None = Field(
+        None,
+        description="A header in which the intranet's reverse proxy names the signed-in user "
+        "(e.g. X-Forwarded-User); trusted only from HLSGUIDE_ADMIN_IDENTITY_PROXIES. Unset: "
+        "console sign-in is by admin API key only.",
+    )
+    admin_identity_proxies: list[str] = Field(
+        default_factory=list,
+        description="Client addresses of the reverse proxies whose identity header is trusted.",
+    )
+
+    @field_validator("admin_identity_header")
+    @classmethod
+    def _blank_header_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+
 class FaqSettings(BaseModel):
     """Batch FAQ jobs."""
 
@@ -390,6 +416,7 @@ class Settings(
     SlackSettings,
     TeamsSettings,
     WidgetSettings,
+    AdminSettings,
     FaqSettings,
     BaseSettings,
 ):
@@ -407,6 +434,7 @@ class Settings(
     slack: ClassVar[_Section[SlackSettings]] = _Section()
     teams: ClassVar[_Section[TeamsSettings]] = _Section()
     widget: ClassVar[_Section[WidgetSettings]] = _Section()
+    admin: ClassVar[_Section[AdminSettings]] = _Section()
     faq: ClassVar[_Section[FaqSettings]] = _Section()
 
     @property

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("answer",),
     ("faq", "insights", "review"),
     ("bootstrap",),  # the composition root: builds every service once
-    ("channels",),
+    ("channels", "admin"),  # people-facing surfaces: chat channels and the curators' console
     ("api",),  # create_app mounts the channels
     ("cli",),
 )

@@ -11,6 +11,7 @@ from fpdf import FPDF
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
+from hlsguide.documents.service import DocumentService
 from hlsguide.retrieval.index import current_generation, writer_lock
 from hlsguide.storage.api_keys import create_api_key
 
@@ -91,6 +92,13 @@ async def test_hidden_text_is_stripped_and_reported(http, built):
     body = response.json()
     assert any("hidden PDF white text" in w for w in body["warnings"])
     assert not any("CANARYUPLOAD" in c.text for c in built.searcher().snapshot.chunks)
+    # The warnings stay with the document in the index, through later runs that keep it.
+    (built.settings.resolved_documents_dir / "other.txt").write_text(TEXT, encoding="utf-8")
+    built.build()
+    [listed] = [d for d in DocumentService(built).list() if d["id"] == body["id"]]
+    assert listed["warnings"] == body["warnings"]
+    assert (listed["type"], listed["chunks"]) == ("pdf", body["chunks"])
+    assert listed["added_at"].tzinfo is not None
 
 
 def zip_bytes() -> bytes:

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from hlsguide import __version__
+from hlsguide.admin import mount_admin
 from hlsguide.admission.callers import ADMIN, ASK
 from hlsguide.admission.limits import OverloadedError
 from hlsguide.answer.questions import QuestionError
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(faq_routes.router, dependencies=[ADMIN])
     app.include_router(openai_compat.router)
     mount_widget(app, settings)
+    mount_admin(app)
     if settings.slack_enabled:
         app.include_router(slack_router(settings, answers, services.store, services.gate))
     if settings.teams_enabled:

@@ -9,6 +9,7 @@ import queue
 import re
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hlsguide.corpus.loaders import IngestError, load_document
@@ -156,7 +157,8 @@ class DocumentService:
         }
 
     def list(self) -> list[dict]:
-        """Uploaded documents in the live index."""
+        """Uploaded documents in the live index, with what hygiene removed from each and when
+        its file was stored."""
         documents = self.retrieval.snapshot().documents
         files = self._files_by_id()
         return [
@@ -165,6 +167,9 @@ class DocumentService:
                 "title": doc["title"],
                 "chunks": len(doc["chunk_ids"]),
                 "file": path.name,
+                "type": path.suffix.lstrip("."),
+                "warnings": doc.get("warnings", []),  # indexes built before they were kept
+                "added_at": datetime.fromtimestamp(path.stat().st_mtime, UTC),
             }
             for doc_id, path in sorted(files.items())
             if (doc := documents.get(doc_id))

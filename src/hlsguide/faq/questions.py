@@ -106,10 +106,15 @@ def _from_yaml(text: str, path: Path) -> list[dict]:
 
 def read_questions(path: Path) -> list[FaqQuestion]:
     """Read a question file; raise ValueError naming the file and the problem."""
-    suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES + CSV_SUFFIXES + YAML_SUFFIXES:
+    if path.suffix.lower() not in TEXT_SUFFIXES + CSV_SUFFIXES + YAML_SUFFIXES:
         raise ValueError(f"{path}: QUESTIONS must be a .txt, .csv, .yaml or .yml file")
-    text = _text(path)
+    return parse_questions(_text(path), path)
+
+
+def parse_questions(text: str, path: Path) -> list[FaqQuestion]:
+    """Questions from the text of a question file; ``path`` names its format (by suffix,
+    plain lines unless .csv or .yaml) and the file in error messages."""
+    suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         raw = _from_csv(text, path)
     elif suffix in YAML_SUFFIXES:

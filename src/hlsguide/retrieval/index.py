@@ -100,6 +100,24 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def index_busy(index_dir: Path) -> bool:
+    """True while an index run holds the writer lock. Reads the holder's pid first and only
+    probes the lock when one is written, so an idle index is never locked, even briefly."""
+    path = index_dir / LOCK_FILE
+    try:
+        with open(path) as handle:
+            if not handle.read().strip():
+                return False
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)  # a killed writer left its pid behind
+            return False
+    except FileNotFoundError:
+        return False
+
+
 def current_generation(index_dir: Path) -> str | None:
     """Name of the live generation, or None when no index has been built."""
     try:
@@ -329,6 +347,7 @@ class IndexBuilder:
                 "references": document.references,
                 "source_path": document.source_path,
                 "content_hash": document.content_hash,
+                # Kept so --rescan can compare, and the console can list what hygiene removed.
                 "warnings": document.warnings,
                 "chunk_ids": [c.id for c in chunks],
             }

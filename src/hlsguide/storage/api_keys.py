@@ -6,15 +6,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hlsguide.storage.models import ApiKey
 from hlsguide.storage.store import Store
 
 SCOPES = ("ask", "admin")
 KEY_PREFIX = "hls_"
+# "Last used" is for people deciding which keys to revoke: a minute's precision is plenty,
+# and it spares the database a write on every request.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def hash_key(key: str) -> str:
@@ -38,7 +41,14 @@ def authenticate(store: Store, key: str) -> ApiKey | None:
     """The live key record for ``key``, or None (unknown or revoked)."""
     with store.session() as session:
         record = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
-    return record if record is not None and record.revoked_at is None else None
+    if record is None or record.revoked_at is not None:
+        return None
+    now = datetime.now(UTC)
+    used = record.last_used_at
+    if used is None or used.replace(tzinfo=UTC) < now - LAST_USED_PRECISION:
+        with store.session() as session, session.begin():
+            session.execute(update(ApiKey).where(ApiKey.id == record.id).values(last_used_at=now))
+    return record
 
 
 def list_api_keys(store: Store) -> list[ApiKey]:

@@ -147,6 +147,8 @@ class ApiKey(Base):
     scopes: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Written at most once a minute per key (see api_keys.authenticate), not on every request.
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class RateLimitWindow(Base):
@@ -157,3 +159,33 @@ class RateLimitWindow(Base):
     bucket: Mapped[str] = mapped_column(String(160), primary_key=True)
     window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
     hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AdminSession(Base):
+    """A signed-in console session. Only a SHA-256 of the cookie's token is stored; the CSRF
+    token of its forms lives here too, so any worker checks it."""
+
+    __tablename__ = "admin_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Opened with an admin API key, or (key_id None) for a user the intranet's proxy named.
+    key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), index=True, nullable=True)
+    user: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class FaqReview(Base):
+    """A curator's decision on one answer of an FAQ job: approved (and written as a curated
+    answer) or rejected, with a note."""
+
+    __tablename__ = "faq_reviews"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("faq_jobs.id"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewer: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    curated_file: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -11,6 +11,7 @@ import threading
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from support.browser import AXE_OPTIONS
 
 from hlsguide.answer.generators.llm import LLMGenerator
 from hlsguide.answer.service import AnswerService
@@ -298,16 +299,6 @@ def test_hostile_answer_text_is_rendered_inert(
             page.wait_for_function("window.__hlsPwned === 'img'", timeout=WAIT_MS)
         finally:
             context.close()
-
-
-# WCAG 2.2 AA (target-size, off by axe's defaults, included) and axe's best practices; every
-# result type, so the test can see what passed and what axe could not decide.
-AXE_OPTIONS = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    }
-}
 
 
 def test_axe_finds_no_serious_violation_with_an_answer_and_a_source_open(guide, page):

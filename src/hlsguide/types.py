@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from collections.abc import Callable
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
+
+from hlsguide.corpus.frontmatter import ID_PATTERN, KINDS, PRINCIPLES, load_contract
+
+# The kind every uploaded document gets, whatever its front matter says.
+USER_KIND = "document"
 
 
 class Section(BaseModel):
@@ -62,22 +70,55 @@ class Chunk(BaseModel):
         return f"{head}\n\n{self.text}"
 
 
+# Filters come from callers: bounded in count and length, and checked against the vocabulary,
+# so a request cannot make every chunk test against an arbitrarily large list.
+MAX_FILTER_VALUES = 20
+MAX_FILTER_VALUE_LENGTH = 100
+_FilterValue = Annotated[str, StringConstraints(max_length=MAX_FILTER_VALUE_LENGTH)]
+_FilterList = Annotated[list[_FilterValue], Field(max_length=MAX_FILTER_VALUES)]
+
+
 class SearchFilters(BaseModel):
     """Metadata filters; within a field any value matches, across fields all must match."""
 
-    kinds: list[str] = Field(default_factory=list)
-    topics: list[str] = Field(default_factory=list)
-    principles: list[str] = Field(default_factory=list)
-    document_ids: list[str] = Field(default_factory=list)
+    kinds: _FilterList = Field(default_factory=list)
+    topics: _FilterList = Field(default_factory=list)
+    principles: _FilterList = Field(default_factory=list)
+    document_ids: _FilterList = Field(default_factory=list)
 
-    def matches(self, chunk: Chunk) -> bool:
-        """True when ``chunk`` passes every filter that is set."""
-        return (
-            (not self.kinds or chunk.kind in self.kinds)
-            and (not self.topics or bool(set(self.topics) & set(chunk.topics)))
-            and (not self.principles or bool(set(self.principles) & set(chunk.principles)))
-            and (not self.document_ids or chunk.document_id in self.document_ids)
-        )
+    @field_validator("kinds", "topics", "principles", "document_ids")
+    @classmethod
+    def _known_values(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        if info.field_name == "document_ids":
+            bad = [v for v in values if not ID_PATTERN.match(v)]
+            allowed = "ids of lowercase letters, digits and hyphens"
+        else:
+            vocabulary = {
+                "kinds": (*KINDS, USER_KIND),
+                "principles": PRINCIPLES,
+                "topics": sorted(load_contract().topics),
+            }[info.field_name]
+            bad = [v for v in values if v not in vocabulary]
+            allowed = "one of " + ", ".join(vocabulary)
+        if bad:
+            shown = ", ".join(repr(v[:40]) for v in bad[:3])
+            raise ValueError(f"unknown {info.field_name} {shown}; allowed: {allowed}")
+        return list(dict.fromkeys(values))
+
+    def matcher(self) -> Callable[[Chunk], bool]:
+        """A test for chunks with the filter sets built once, for use over many chunks."""
+        kinds, topics = frozenset(self.kinds), frozenset(self.topics)
+        principles, documents = frozenset(self.principles), frozenset(self.document_ids)
+
+        def matches(chunk: Chunk) -> bool:
+            return (
+                (not kinds or chunk.kind in kinds)
+                and (not topics or not topics.isdisjoint(chunk.topics))
+                and (not principles or not principles.isdisjoint(chunk.principles))
+                and (not documents or chunk.document_id in documents)
+            )
+
+        return matches
 
     def is_empty(self) -> bool:
         return not (self.kinds or self.topics or self.principles or self.document_ids)

@@ -19,9 +19,8 @@ from hlsguide.corpus.frontmatter import (
     validate_front_matter,
 )
 from hlsguide.corpus.sanitize import Findings, clean_text
-from hlsguide.types import Section, SourceDocument
+from hlsguide.types import USER_KIND, Section, SourceDocument
 
-USER_KIND = "document"
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
 _FENCE_LINE = re.compile(r"^(```|~~~)", re.M)
 _HIDDEN_STYLE = re.compile(

@@ -72,7 +72,17 @@ class Settings(BaseSettings):
     documents_dir: Path | None = Field(
         None, description="Where uploaded documents are kept; unset means <data_dir>/documents."
     )
-    max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest upload accepted.")
+    max_body_bytes: int = Field(
+        1_000_000,
+        ge=1024,
+        description="Largest request body (any route but uploads); larger gets 413 before it "
+        "is read.",
+    )
+    max_upload_bytes: int = Field(
+        20_000_000,
+        ge=1,
+        description="Largest upload accepted; POST /v1/documents stops reading a body past it.",
+    )
     max_pdf_pages: int = Field(500, ge=1, description="Most pages an uploaded PDF may have.")
     parse_timeout_seconds: float = Field(
         30.0, gt=0, description="Longest an upload may take to parse before it is refused."

@@ -7,7 +7,7 @@ import pytest
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
-from tests.support.services import serving
+from support.services import serving
 
 
 def make_app(built, **overrides):
@@ -54,3 +54,67 @@ def test_valid_filters_still_search(server):
         "target-gaming",
         "case-riverside",
     }
+
+
+def test_oversized_body_refused_before_it_is_read(server):
+    body = b'{"query": "' + b"a" * 5_000_000 + b'"}'
+    response = httpx.post(
+        f"{server}/v1/search", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"] == "the request body is larger than the 1000000-byte limit"
+
+
+def test_oversized_chunked_body_refused_while_streaming(server):
+    sent = 0
+
+    def chunks():
+        nonlocal sent
+        for _ in range(100):  # 10 MB if it were all read
+            sent += 100_000
+            yield b"a" * 100_000
+
+    with httpx.Client(timeout=30) as http:
+        try:
+            response = http.post(f"{server}/v1/ask", content=chunks())
+        except httpx.HTTPError:
+            response = None  # the server may close the connection while we still send
+    assert response is None or response.status_code == 413
+
+
+def test_oversized_body_refused_before_authentication(built):
+    with serving(make_app(built, ask_open=False)) as url:
+        response = httpx.post(
+            f"{url}/v1/search",
+            content=b"x" * 2_000_000,
+            headers={"content-type": "application/json"},
+        )
+    assert response.status_code == 413
+
+
+def test_uploads_have_their_own_limit_enforced_while_streaming(built):
+    from hlsguide.storage.api_keys import create_api_key
+
+    app = make_app(built, max_upload_bytes=3_000_000)
+    key, _ = create_api_key(app.state.answers.store, "ops", ["admin"])
+    headers = {"X-API-Key": key}
+    # Over the 1 MB global limit, yet quick to index: the bulk is a comment, which is dropped.
+    text = (
+        "# Notes on learning\n\nLearning cycles help teams adapt.\n<!--" + "x" * 1_500_000 + "-->"
+    )
+    with serving(app) as url:
+        accepted = httpx.post(
+            f"{url}/v1/documents",
+            files={"file": ("notes.md", text.encode(), "text/markdown")},
+            headers=headers,
+            timeout=300,
+        )
+        assert accepted.status_code == 201, accepted.text  # over the 1 MB global limit
+        refused = httpx.post(
+            f"{url}/v1/documents",
+            files={"file": ("big.md", b"# Big\n\n" + b"a " * 2_000_000, "text/markdown")},
+            headers=headers,
+            timeout=60,
+        )
+        assert refused.status_code == 413
+        assert "byte limit" in refused.json()["detail"]

@@ -15,7 +15,11 @@ from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.auth import ADMIN, ASK
 from hlsguide.api.limits import AnswerGate, MemoryRateLimiter, OverloadedError
-from hlsguide.api.middleware import SecurityHeadersMiddleware, TimeoutMiddleware
+from hlsguide.api.middleware import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    TimeoutMiddleware,
+)
 from hlsguide.api.routes import ask, documents, feedback, health, metrics, search, sources
 from hlsguide.api.routes import faq as faq_routes
 from hlsguide.channels import openai_compat
@@ -33,6 +37,8 @@ from hlsguide.storage import ConversationNotFoundError
 from hlsguide.storage.rate_limits import DatabaseRateLimiter
 
 log = logging.getLogger(__name__)
+# Room for the multipart boundaries and part headers around an upload of the largest size.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 @dataclass
@@ -134,6 +140,11 @@ def create_app(
         app.include_router(slack_router(settings, answers, app.state.answer_gate))
     if settings.teams_enabled:
         mount_teams(app, settings, answers)  # raises TeamsConfigError on unsafe settings
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        limits={"/v1/documents": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES},
+    )
     # Added last, so outermost: preflights and widget CORS answers get headers, logs, metrics.
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestObservabilityMiddleware, metrics=app.state.metrics)

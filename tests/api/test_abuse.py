@@ -4,10 +4,10 @@ import time
 
 import httpx
 import pytest
+from support.services import serving
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
-from support.services import serving
 
 
 def make_app(built, **overrides):

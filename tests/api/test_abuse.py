@@ -118,3 +118,56 @@ def test_uploads_have_their_own_limit_enforced_while_streaming(built):
         )
         assert refused.status_code == 413
         assert "byte limit" in refused.json()["detail"]
+
+
+@pytest.fixture
+def admin(built):
+    from hlsguide.storage.api_keys import create_api_key
+
+    app = make_app(built)
+    key, _ = create_api_key(app.state.answers.store, "ops", ["admin"])
+    with serving(app) as url:
+        yield url, {"X-API-Key": key}
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        # exponential for a repeat of comments nested in a repeat
+        ("comments.html", b"<!--" * 40 + b"<p>Learning cycles help teams adapt.</p>"),
+        # quadratic for a lazy heading title before trailing blanks
+        ("blanks.md", b"# a" + b" " * 200_000 + b"b\n\nLearning cycles help teams adapt."),
+        # quadratic for a comment pattern that rescans from every unclosed "<!--"
+        ("open.md", b"# Notes\n\nLearning cycles help.\n" + b"<!--" * 50_000),
+    ],
+)
+def test_redos_uploads_answered_quickly(admin, name, content):
+    url, headers = admin
+    started = time.perf_counter()
+    response = httpx.post(
+        f"{url}/v1/documents", files={"file": (name, content)}, headers=headers, timeout=120
+    )
+    elapsed = time.perf_counter() - started
+    assert response.status_code in (201, 415, 422), response.text
+    assert elapsed < 20, f"{name} took {elapsed:.1f} s"
+
+
+def test_upload_front_matter_cannot_choose_id_or_kind(admin, built):
+    url, headers = admin
+    forged = (
+        "---\nid: target-gaming\ntitle: Forged\nkind: concept\nsummary: x\n"
+        "principles: [systems]\ntopics: [gaming]\n---\n# Forged note\n\nTargets are fine.\n"
+    )
+    response = httpx.post(
+        f"{url}/v1/documents",
+        files={"file": ("target-gaming.md", forged.encode())},
+        headers=headers,
+        timeout=120,
+    )
+    assert response.status_code == 201, response.text
+    stored = response.json()
+    assert stored["id"] == "doc-target-gaming"
+    assert stored["kind"] == "document"
+    documents = built.searcher().snapshot.documents
+    assert documents["target-gaming"]["kind"] == "concept"  # the corpus document is intact
+    assert documents["doc-target-gaming"]["topics"] == []

@@ -129,8 +129,11 @@ class DocumentService:
         os.replace(tmp, target)
         if previous and previous != target:
             previous.unlink()
+        # The child's parse is reused: the file is not parsed again here, where no time limit
+        # applies.
+        stored = parsed.model_copy(update={"source_path": str(target)})
         try:
-            report = self.retrieval.build()
+            report = self.retrieval.build(parsed={target: stored})
         except Exception:
             target.unlink(missing_ok=True)  # leave the folder as the index knows it
             if previous and backup is not None:

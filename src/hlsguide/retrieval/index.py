@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -166,13 +166,21 @@ class IndexBuilder:
         self.embedder = embedder
         self.index_dir = settings.index_dir
 
-    def run(self, paths: list[Path] | None = None, progress: Progress | None = None) -> IndexReport:
-        """Index ``paths`` (default: corpus paths and uploads) and report what changed."""
+    def run(
+        self,
+        paths: list[Path] | None = None,
+        progress: Progress | None = None,
+        parsed: Mapping[Path, SourceDocument] | None = None,
+    ) -> IndexReport:
+        """Index ``paths`` (default: corpus paths and uploads) and report what changed.
+
+        ``parsed`` holds files already parsed elsewhere (an upload, in a time-limited child
+        process): they are used as they are, not parsed again here without a limit."""
         started = time.perf_counter()
         paths = paths if paths is not None else self.settings.index_paths
         with writer_lock(self.index_dir):
             self._remove_leftovers()
-            report = self._build(paths, progress)
+            report = self._build(paths, progress, parsed or {})
         report.seconds = time.perf_counter() - started
         return report
 
@@ -197,13 +205,16 @@ class IndexBuilder:
         shutil.rmtree(self.index_dir / name, ignore_errors=True)
 
     def _load_sources(
-        self, paths: list[Path], report: IndexReport
+        self, paths: list[Path], report: IndexReport, parsed: Mapping[Path, SourceDocument]
     ) -> tuple[dict[str, SourceDocument], set[str]]:
         documents: dict[str, SourceDocument] = {}
         failed_paths: set[str] = set()
+        known = {path.resolve(): document for path, document in parsed.items()}
         for path in discover(paths):
             try:
-                document = load_document(path, self.settings.max_file_bytes)
+                document = known.get(path.resolve()) or load_document(
+                    path, self.settings.max_file_bytes
+                )
                 if document.id in documents:
                     raise IngestError(
                         path,
@@ -220,9 +231,14 @@ class IndexBuilder:
                 report.failed.append(IngestError(root, "no such file or folder"))
         return documents, failed_paths
 
-    def _build(self, paths: list[Path], progress: Progress | None) -> IndexReport:
+    def _build(
+        self,
+        paths: list[Path],
+        progress: Progress | None,
+        parsed: Mapping[Path, SourceDocument],
+    ) -> IndexReport:
         report = IndexReport()
-        documents, failed_paths = self._load_sources(paths, report)
+        documents, failed_paths = self._load_sources(paths, report, parsed)
         previous = Snapshot.load(self.settings)
         previous_docs = previous.documents if previous is not None else {}
         reusable = previous is not None and previous.manifest.get("fingerprint") == _fingerprint(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from functools import cached_property
+from pathlib import Path
 
 from hlsguide.config import Settings
 from hlsguide.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
@@ -15,6 +17,7 @@ from hlsguide.retrieval.index import (
     current_generation,
 )
 from hlsguide.retrieval.search import Searcher
+from hlsguide.types import SourceDocument
 
 
 class IndexNotReadyError(RuntimeError):
@@ -53,6 +56,11 @@ class RetrievalService:
         """True when a built index exists."""
         return current_generation(self.settings.index_dir) is not None
 
-    def build(self, paths=None, progress: Progress | None = None) -> IndexReport:
+    def build(
+        self,
+        paths=None,
+        progress: Progress | None = None,
+        parsed: Mapping[Path, SourceDocument] | None = None,
+    ) -> IndexReport:
         """Run an incremental index build (see IndexBuilder)."""
-        return IndexBuilder(self.settings, self.embedder).run(paths, progress)
+        return IndexBuilder(self.settings, self.embedder).run(paths, progress, parsed)

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Longest an upload may take to parse before it is refused."
     )
 
+    api_docs: bool = Field(
+        True,
+        description="Serve /docs, /redoc and /openapi.json (assets from the package, no CDN).",
+    )
     log_level: str = Field("info", description="Log level (debug, info, warning, error).")
     log_json: bool = Field(True, description="Logs as JSON lines (false: plain text).")
     migrate_on_start: bool = Field(
@@ -161,6 +165,11 @@ class Settings(BaseSettings):
     )
     faq_max_questions: int = Field(
         500, ge=1, le=100_000, description="Most questions one POST /v1/faq/jobs may carry."
+    )
+    faq_max_active_jobs: int = Field(
+        2,
+        ge=1,
+        description="FAQ jobs queued or running at once (all workers); more get 429.",
     )
     faq_job_lease_seconds: float = Field(
         60.0,
@@ -279,9 +288,12 @@ class Settings(BaseSettings):
     @field_validator("teams_openid_metadata_url")
     @classmethod
     def _teams_metadata_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("teams_openid_metadata_url must be an http(s) URL")
-        return value
+        if value is None or value.startswith("https://"):
+            return value
+        # Plain http only to a key server on this machine (tests, local development).
+        if re.match(r"http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/", value):
+            return value
+        raise ValueError("teams_openid_metadata_url must be an https URL (http only on loopback)")
 
     @field_validator("slack_api_url")
     @classmethod

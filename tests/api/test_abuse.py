@@ -171,3 +171,57 @@ def test_upload_front_matter_cannot_choose_id_or_kind(admin, built):
     documents = built.searcher().snapshot.documents
     assert documents["target-gaming"]["kind"] == "concept"  # the corpus document is intact
     assert documents["doc-target-gaming"]["topics"] == []
+
+
+def test_burst_of_faq_jobs_is_capped(built):
+    from hlsguide.storage.api_keys import create_api_key
+
+    app = make_app(built, faq_max_active_jobs=2)
+    key, _ = create_api_key(app.state.answers.store, "curator", ["admin"])
+    questions = ["What is a learning loop?"] * 50
+    with serving(app) as url:
+        responses = [
+            httpx.post(
+                f"{url}/v1/faq/jobs",
+                json={"questions": questions},
+                headers={"X-API-Key": key},
+                timeout=30,
+            )
+            for _ in range(5)
+        ]
+        too_many = httpx.post(
+            f"{url}/v1/faq/jobs",
+            json={"questions": questions * 20},
+            headers={"X-API-Key": key},
+            timeout=30,
+        )
+    codes = [r.status_code for r in responses]
+    assert codes[:2] == [202, 202]
+    assert 429 in codes[2:], codes
+    refused = next(r for r in responses if r.status_code == 429)
+    assert refused.headers["retry-after"] == "30"
+    assert "the limit is 2" in refused.json()["detail"]
+    assert too_many.status_code == 422
+    assert "1000 questions; the limit is 500" in too_many.text
+
+
+def test_docs_load_nothing_from_the_internet(server):
+    import re
+
+    for page in ("/docs", "/redoc"):
+        response = httpx.get(f"{server}{page}")
+        assert response.status_code == 200
+        assert "https://" not in response.headers["content-security-policy"]
+        sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+        sources += re.findall(r"(?:url|href): *'([^']+)'", response.text)
+        assert sources, page
+        for source in sources:
+            assert source.startswith("/"), f"{page} loads {source}"
+            if "static-offline-docs" in source:
+                assert httpx.get(f"{server}{source}").status_code == 200
+
+
+def test_docs_can_be_switched_off(built):
+    with serving(make_app(built, api_docs=False)) as url:
+        for page in ("/docs", "/redoc", "/openapi.json"):
+            assert httpx.get(f"{url}{page}").status_code == 404

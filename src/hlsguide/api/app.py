@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from hlsguide import __version__
 from hlsguide.answer.questions import QuestionError
@@ -87,12 +88,23 @@ def create_app(
             app.state.startup_thread = _build_in_background(retrieval, app.state.startup_build)
         yield
 
-    app = FastAPI(
-        title="hlsguide",
-        version=__version__,
-        description="Cited, complexity-aware guidance for commissioners (Human Learning Systems).",
-        lifespan=lifespan,
-    )
+    description = "Cited, complexity-aware guidance for commissioners (Human Learning Systems)."
+    if settings.api_docs:
+        # Swagger UI and ReDoc served from the fastapi-offline wheel: an intranet without
+        # internet access cannot reach the CDN FastAPI's own pages load them from.
+        app = FastAPIOffline(
+            title="hlsguide", version=__version__, description=description, lifespan=lifespan
+        )
+    else:
+        app = FastAPI(
+            title="hlsguide",
+            version=__version__,
+            description=description,
+            lifespan=lifespan,
+            docs_url=None,
+            redoc_url=None,
+            openapi_url=None,
+        )
     app.state.settings = settings
     app.state.retrieval = retrieval
     app.state.answers = answers
@@ -137,7 +149,9 @@ def create_app(
     app.include_router(openai_compat.router)
     mount_widget(app, settings)
     if settings.slack_enabled:
-        app.include_router(slack_router(settings, answers, app.state.answer_gate))
+        app.include_router(
+            slack_router(settings, answers, app.state.answer_gate, app.state.rate_limiter)
+        )
     if settings.teams_enabled:
         mount_teams(app, settings, answers)  # raises TeamsConfigError on unsafe settings
     app.add_middleware(

@@ -18,11 +18,11 @@ SECURITY_HEADERS = {
     b"content-security-policy": b"default-src 'none'; frame-ancestors 'none'",
     b"x-frame-options": b"DENY",
 }
-# Interactive API docs load their own scripts and styles.
+# Interactive API docs: their scripts and styles come from this server (fastapi-offline), plus
+# the inline script that starts them.
 _DOCS_CSP = (
-    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    b"https://fastapi.tiangolo.com; frame-ancestors 'none'"
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'"
 )
 
 

@@ -97,9 +97,7 @@ def hostile_requests(url: str, admin: dict) -> list[tuple[str, Callable[[], list
         ),
         (
             "long transcript (5 x 50,000 chars)",
-            lambda: [
-                post("/v1/chat/completions", json={"model": "hlsguide", "messages": transcript})
-            ],
+            lambda: [post("/v1/chat/completions", json=chat)],
         ),
         (
             "ReDoS upload (nested comments)",

@@ -148,6 +148,11 @@ class Settings(BaseSettings):
         description="Cosine similarity (bundled model) at or above which a question is served "
         "the curated answer of an approved question.",
     )
+    redact_personal_data: bool = Field(
+        True,
+        description="Replace email addresses, phone numbers, NI numbers, postcodes and names "
+        "after 'my client' in questions and comments before they are stored.",
+    )
     answer_log: bool = Field(
         True,
         description="Keep every answer in the learning log; false keeps only the question text "

@@ -21,6 +21,7 @@ from hlsguide.corpus.references import Bibliography
 from hlsguide.faq.curated import CuratedAnswers
 from hlsguide.lens import ComplexityLens
 from hlsguide.observability.context import current_channel
+from hlsguide.privacy.redact import redact
 from hlsguide.retrieval.embeddings import embed_query
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.retrieval.tokens import truncate_tokens
@@ -90,7 +91,11 @@ class AnswerService:
     ) -> None:
         self.settings = settings
         self.retrieval = retrieval
-        self.store = store or Store(settings.resolved_database_url, settings.migrate_on_start)
+        self.store = store or Store(
+            settings.resolved_database_url,
+            settings.migrate_on_start,
+            redact if settings.redact_personal_data else None,
+        )
         self._llm = llm
         # Called with (answer, channel) after each answer: metrics hook in here.
         self.observers: list[Callable[[Answer, str], None]] = []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, event, or_, select, update
+from sqlalchemy import create_engine, delete, event, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,10 +62,14 @@ def make_engine(url: str) -> Engine:
 class Store:
     """Conversations, answers and feedback."""
 
-    def __init__(self, url: str, migrate: bool = True) -> None:
+    def __init__(
+        self, url: str, migrate: bool = True, redact: Callable[[str], str] | None = None
+    ) -> None:
         """Open the database; bring its schema up to date, or (``migrate=False``) insist that
-        someone has (``hlsguide db upgrade``)."""
+        someone has (``hlsguide db upgrade``). ``redact`` is applied to every question and
+        comment before it is written."""
         self.engine = make_engine(url)
+        self.redact = redact or (lambda text: text)
         if migrate:
             upgrade(self.engine)
         elif (found := current(self.engine)) != head_revision():
@@ -110,8 +115,8 @@ class Store:
                 AnswerRecord(
                     id=answer.answer_id,
                     conversation_id=answer.conversation_id,
-                    question=answer.question,
-                    standalone_query=answer.standalone_query,
+                    question=self.redact(answer.question),
+                    standalone_query=self.redact(answer.standalone_query),
                     answer=answer.answer,
                     citations=[c.model_dump() for c in answer.citations],
                     lens=answer.lens.model_dump(),
@@ -128,6 +133,8 @@ class Store:
         with self.session() as session, session.begin():
             if session.get(AnswerRecord, answer_id) is None:
                 raise AnswerNotFoundError(f"no answer with id '{answer_id}'")
+            if comment is not None:
+                comment = self.redact(comment)
             feedback = Feedback(answer_id=answer_id, rating=rating, comment=comment)
             session.add(feedback)
             session.flush()
@@ -181,8 +188,8 @@ class Store:
                 ConversationTurn(
                     id=answer.answer_id,
                     conversation_id=answer.conversation_id,
-                    question=answer.question,
-                    standalone_query=answer.standalone_query,
+                    question=self.redact(answer.question),
+                    standalone_query=self.redact(answer.standalone_query),
                 )
             )
             session.flush()
@@ -242,6 +249,12 @@ class Store:
         with self.session() as session, session.begin():
             session.add(job)
         return job
+
+    def active_faq_jobs(self) -> int:
+        """How many FAQ jobs are queued or running."""
+        query = select(func.count()).where(FaqJob.status.in_(("queued", "running")))
+        with self.session() as session:
+            return session.execute(query).scalar_one()
 
     def faq_job(self, job_id: str) -> FaqJob | None:
         """The job, or None for an unknown id."""

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from hlsguide.answer.service import AnswerService
-from hlsguide.api.limits import AnswerGate
+from hlsguide.api.limits import AnswerGate, RateLimiter
 from hlsguide.channels.slack.app import build_slack_app
 from hlsguide.config import Settings
 
@@ -16,10 +16,14 @@ MAX_BODY_BYTES = 1_000_000
 
 
 def slack_router(
-    settings: Settings, answers: AnswerService, gate: AnswerGate | None = None
+    settings: Settings,
+    answers: AnswerService,
+    gate: AnswerGate | None = None,
+    limiter: RateLimiter | None = None,
 ) -> APIRouter:
-    """The Slack endpoint, with its bolt app built once. ``gate`` bounds concurrent answers."""
-    handler = AsyncSlackRequestHandler(build_slack_app(settings, answers, gate))
+    """The Slack endpoint, with its bolt app built once. ``gate`` bounds concurrent answers,
+    ``limiter`` each user's questions per minute."""
+    handler = AsyncSlackRequestHandler(build_slack_app(settings, answers, gate, limiter))
     router = APIRouter(tags=["slack"])
 
     @router.post(

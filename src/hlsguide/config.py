@@ -148,6 +148,12 @@ class Settings(BaseSettings):
         description="Cosine similarity (bundled model) at or above which a question is served "
         "the curated answer of an approved question.",
     )
+    retention_days: int = Field(
+        180,
+        ge=0,
+        description="Days questions, answers, conversations, feedback and FAQ jobs are kept; "
+        "older ones are purged hourly by the server and by 'hlsguide db purge'. 0 keeps them.",
+    )
     redact_personal_data: bool = Field(
         True,
         description="Replace email addresses, phone numbers, NI numbers, postcodes and names "

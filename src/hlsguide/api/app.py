@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -34,10 +36,11 @@ from hlsguide.observability.metrics import Metrics
 from hlsguide.observability.middleware import RequestObservabilityMiddleware
 from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.retrieval.service import IndexNotReadyError, RetrievalService
-from hlsguide.storage import ConversationNotFoundError
+from hlsguide.storage import ConversationNotFoundError, Store
 from hlsguide.storage.rate_limits import DatabaseRateLimiter
 
 log = logging.getLogger(__name__)
+PURGE_INTERVAL_SECONDS = 3600
 # Room for the multipart boundaries and part headers around an upload of the largest size.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
@@ -72,6 +75,21 @@ def _build_in_background(retrieval: RetrievalService, state: StartupBuild) -> th
     return thread
 
 
+async def _purge_periodically(store: Store, days: int) -> None:
+    """Purge past-retention rows now and every PURGE_INTERVAL_SECONDS. Every worker does: the
+    deletes are idempotent, so overlapping purges only find less to delete."""
+    if not days:
+        return
+    while True:
+        try:
+            deleted = await asyncio.to_thread(store.purge, datetime.now(UTC) - timedelta(days=days))
+            if any(deleted.values()):
+                log.info("purged past retention: %s", deleted)
+        except Exception:
+            log.exception("the retention purge failed; it is retried")
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+
+
 def create_app(
     settings: Settings | None = None,
     retrieval: RetrievalService | None = None,
@@ -86,7 +104,9 @@ def create_app(
     async def lifespan(app: FastAPI):
         if settings.build_index_on_start and not retrieval.is_ready():
             app.state.startup_thread = _build_in_background(retrieval, app.state.startup_build)
+        purging = asyncio.create_task(_purge_periodically(answers.store, settings.retention_days))
         yield
+        purging.cancel()
 
     description = "Cited, complexity-aware guidance for commissioners (Human Learning Systems)."
     if settings.api_docs:

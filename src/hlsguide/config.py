@@ -154,6 +154,12 @@ class Settings(BaseSettings):
         description="Days questions, answers, conversations, feedback and FAQ jobs are kept; "
         "older ones are purged hourly by the server and by 'hlsguide db purge'. 0 keeps them.",
     )
+    identifier_secret: SecretStr | None = Field(
+        None,
+        description="Key of the HMACs that stand in for IPs and chat user ids in the database; "
+        "unset: a random key created once in the data directory (set it when workers do not "
+        "share that directory).",
+    )
     redact_personal_data: bool = Field(
         True,
         description="Replace email addresses, phone numbers, NI numbers, postcodes and names "

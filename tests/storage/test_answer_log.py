@@ -41,7 +41,9 @@ def test_only_the_configured_channel_fields_are_kept(settings, built):
     )
     with answers.store.session() as session:
         kept = session.get(AnswerChannelData, answer.answer_id)
-    assert kept.data == {"user_id": "U123"}
+    # kept as a pseudonym: the same user matches across answers, the id itself is not stored
+    assert kept.data == {"user_id": answers.store.pseudonym("U123")}
+    assert "U123" not in str(kept.data)
 
 
 def test_with_the_log_off_follow_ups_still_work_and_nothing_else_is_kept(settings, built):

@@ -21,6 +21,7 @@ from hlsguide.corpus.references import Bibliography
 from hlsguide.faq.curated import CuratedAnswers
 from hlsguide.lens import ComplexityLens
 from hlsguide.observability.context import current_channel
+from hlsguide.privacy.identifiers import Pseudonymizer, identifier_secret
 from hlsguide.privacy.redact import redact
 from hlsguide.retrieval.embeddings import embed_query
 from hlsguide.retrieval.service import RetrievalService
@@ -95,6 +96,7 @@ class AnswerService:
             settings.resolved_database_url,
             settings.migrate_on_start,
             redact if settings.redact_personal_data else None,
+            Pseudonymizer(identifier_secret(settings)),
         )
         self._llm = llm
         # Called with (answer, channel) after each answer: metrics hook in here.

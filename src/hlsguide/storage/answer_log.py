@@ -48,8 +48,9 @@ class AnswerLog:
 
     def allowed(self, channel_data: Mapping[str, object]) -> dict[str, str]:
         """The channel fields the settings allow keeping, as short strings."""
+        # Channel fields identify people (user_id): kept as pseudonyms, never as given.
         return {
-            key: str(value)[:MAX_CHANNEL_VALUE_CHARS]
+            key: self.store.pseudonym(str(value)[:MAX_CHANNEL_VALUE_CHARS])
             for key, value in channel_data.items()
             if key in self.settings.log_channel_fields and value is not None
         }

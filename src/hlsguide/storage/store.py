@@ -66,13 +66,19 @@ class Store:
     """Conversations, answers and feedback."""
 
     def __init__(
-        self, url: str, migrate: bool = True, redact: Callable[[str], str] | None = None
+        self,
+        url: str,
+        migrate: bool = True,
+        redact: Callable[[str], str] | None = None,
+        pseudonym: Callable[[str], str] | None = None,
     ) -> None:
         """Open the database; bring its schema up to date, or (``migrate=False``) insist that
         someone has (``hlsguide db upgrade``). ``redact`` is applied to every question and
-        comment before it is written."""
+        comment before it is written; ``pseudonym`` (an HMAC) to every chat thread key, event
+        id and rate-limit bucket, which name people (user, DM channel, IP address)."""
         self.engine = make_engine(url)
         self.redact = redact or (lambda text: text)
+        self.pseudonym = pseudonym or (lambda value: value)
         if migrate:
             upgrade(self.engine)
         elif (found := current(self.engine)) != head_revision():
@@ -151,7 +157,7 @@ class Store:
         try:
             with self.session() as session, session.begin():
                 session.execute(delete(ChannelEvent).where(ChannelEvent.received_at < cutoff))
-                session.add(ChannelEvent(channel=channel, event_id=event_id))
+                session.add(ChannelEvent(channel=channel, event_id=self.pseudonym(event_id)))
         except IntegrityError:
             return False
         return True
@@ -159,7 +165,7 @@ class Store:
     def thread_conversation(self, channel: str, thread_key: str) -> str | None:
         """The conversation a chat thread continues, or None for a thread not yet linked."""
         with self.session() as session:
-            row = session.get(ChannelThread, (channel, thread_key))
+            row = session.get(ChannelThread, (channel, self.pseudonym(thread_key)))
             return row.conversation_id if row else None
 
     def link_thread(self, channel: str, thread_key: str, conversation_id: str) -> str:
@@ -169,7 +175,9 @@ class Store:
             with self.session() as session, session.begin():
                 session.add(
                     ChannelThread(
-                        channel=channel, thread_key=thread_key, conversation_id=conversation_id
+                        channel=channel,
+                        thread_key=self.pseudonym(thread_key),
+                        conversation_id=conversation_id,
                     )
                 )
         except IntegrityError:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from hlsguide.corpus.frontmatter import ID_PATTERN, KINDS, PRINCIPLES, load_contract
 
@@ -75,7 +82,18 @@ class Chunk(BaseModel):
 MAX_FILTER_VALUES = 20
 MAX_FILTER_VALUE_LENGTH = 100
 _FilterValue = Annotated[str, StringConstraints(max_length=MAX_FILTER_VALUE_LENGTH)]
-_FilterList = Annotated[list[_FilterValue], Field(max_length=MAX_FILTER_VALUES)]
+
+
+def _count_first(values: object) -> object:
+    # Before any item is validated: a list of 200,000 values is refused at once.
+    if isinstance(values, list) and len(values) > MAX_FILTER_VALUES:
+        raise ValueError(f"at most {MAX_FILTER_VALUES} values, not {len(values)}")
+    return values
+
+
+_FilterList = Annotated[
+    list[_FilterValue], BeforeValidator(_count_first), Field(max_length=MAX_FILTER_VALUES)
+]
 
 
 class SearchFilters(BaseModel):

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
@@ -141,6 +143,13 @@ def create_app(
     app.state.metrics = Metrics(retrieval)
     answers.observers.append(app.state.metrics.observe_answer)
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # Without the offending input: echoing a hostile body back (a list of 200,000 values)
+        # would cost more than refusing it, and all on the event loop.
+        errors = [{k: v for k, v in e.items() if k != "input"} for e in exc.errors()]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
     @app.exception_handler(IndexNotReadyError)
     async def _not_ready(_: Request, exc: IndexNotReadyError) -> JSONResponse:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import cache
+from importlib import resources
 from typing import Annotated
 
+import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -14,10 +18,20 @@ from pydantic import (
     field_validator,
 )
 
-from hlsguide.corpus.frontmatter import ID_PATTERN, KINDS, PRINCIPLES, load_contract
-
-# The kind every uploaded document gets, whatever its front matter says.
+# The vocabulary documents and filters share. Kinds of corpus documents, and the kind every
+# uploaded document gets, whatever its front matter says.
+KINDS = ("concept", "practice", "case", "source")
 USER_KIND = "document"
+PRINCIPLES = ("human", "learning", "systems")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@cache
+def known_topics() -> frozenset[str]:
+    """The topic vocabulary of the corpus contract (data packaged with hlsguide.corpus, read
+    here as data: this module sits below every layer and imports none of them)."""
+    contract = resources.files("hlsguide.corpus").joinpath("contract.yaml").read_text()
+    return frozenset(yaml.safe_load(contract)["topics"])
 
 
 class Section(BaseModel):
@@ -114,7 +128,7 @@ class SearchFilters(BaseModel):
             vocabulary = {
                 "kinds": (*KINDS, USER_KIND),
                 "principles": PRINCIPLES,
-                "topics": sorted(load_contract().topics),
+                "topics": sorted(known_topics()),
             }[info.field_name]
             bad = [v for v in values if v not in vocabulary]
             allowed = "one of " + ", ".join(vocabulary)

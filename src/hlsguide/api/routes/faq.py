@@ -122,6 +122,7 @@ def _questions(body: FaqJobRequest, max_tokens: int, limit: int) -> list[FaqQues
     status_code=202,
     responses={
         422: {"description": "No questions, too many, or a bad question (each one listed)"},
+        429: {"description": "Too many FAQ jobs queued or running (Retry-After)"},
         503: {"description": "The index is still being built"},
     },
 )
@@ -135,9 +136,20 @@ async def create_job(
 ) -> FaqJobStatus:
     """Start answering the questions in the background; poll ``status_url`` and download from
     ``result_url`` when the job is done. Answers are those /v1/ask gives in the same mode."""
-    questions = _questions(body, settings.max_question_tokens, settings.faq_max_questions)
+    # Checking hundreds of questions is CPU work: off the event loop.
+    questions = await run_in_threadpool(
+        _questions, body, settings.max_question_tokens, settings.faq_max_questions
+    )
     if not answers.retrieval.is_ready():
         raise IndexNotReadyError("the index has not been built yet; try again shortly")
+    active = await run_in_threadpool(jobs.store.active_faq_jobs)
+    if active >= settings.faq_max_active_jobs:
+        raise HTTPException(
+            429,
+            f"{active} FAQ jobs are queued or running; the limit is "
+            f"{settings.faq_max_active_jobs}. Try again when one has finished",
+            headers={"Retry-After": "30"},
+        )
     mode = body.mode or settings.answer_mode
     job = await run_in_threadpool(jobs.submit, questions, mode, body.concurrency, body.title)
     jobs.start(job.id)

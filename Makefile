@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install llm-deps browser-deps services-deps run test lint format bench clean migration
+.PHONY: install llm-deps browser-deps services-deps run test test-fast lint format bench clean migration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,11 +43,18 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The tier to run on every change: no model, no outside service, no browser (seconds).
+test-fast: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -m "not model and not services and not browser"
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

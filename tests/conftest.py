@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 from collections import deque
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from support.servers import LiveServer
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.config import Settings
+from hlsguide.lens.specification import SpecificationLens
 from hlsguide.retrieval.embeddings import SentenceTransformerEmbedder
 from hlsguide.retrieval.service import RetrievalService
+from hlsguide.review.service import ReviewService
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).parent.parent
+
+# Test tiers (pyproject's markers), given by the fixtures a test uses: `make test-fast` runs
+# what needs none of these; a test that loads the model or starts a service some other way
+# carries the marker itself.
+TIER_FIXTURES = {
+    "model": {"real_embedder"},
+    "services": {"server_url", "chroma_url", "pg_url", "cluster", "llama_server"},
+    "browser": {"browser"},
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in TIER_FIXTURES.items():
+            if used & fixtures:
+                item.add_marker(marker)
 
 
 class CountingEmbedder:
@@ -102,12 +119,39 @@ def answers(corpus_service) -> AnswerService:
     return AnswerService(corpus_service.settings, corpus_service)
 
 
+@pytest.fixture(scope="session")
+def review_retrieval(tmp_path_factory, real_embedder) -> RetrievalService:
+    """The framings' documents (every 'why' and 'instead' one) copied from the real corpus with
+    its bibliography, indexed once per session with the default settings."""
+    root = tmp_path_factory.mktemp("review-index")
+    corpus = root / "corpus"
+    lens = SpecificationLens(real_embedder)
+    wanted = {d for f in lens.framings for d in (*f.why, *f.instead)}
+    for path in (PROJECT / "corpus").glob("*/*.md"):
+        if path.stem in wanted:
+            (corpus / path.parent.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, corpus / path.parent.name / path.name)
+    shutil.copy(PROJECT / "corpus" / "references.yaml", corpus / "references.yaml")
+    settings = Settings(
+        _env_file=None, data_dir=root / "data", corpus_paths=[corpus], curated_dir=root / "cur"
+    )
+    retrieval = RetrievalService(settings, real_embedder)
+    report = retrieval.build()
+    assert not report.failed, report.failed
+    return retrieval
+
+
+@pytest.fixture(scope="session")
+def reviewer(review_retrieval) -> ReviewService:
+    return ReviewService(review_retrieval.settings, review_retrieval)
+
+
 # A local OpenAI-compatible chat server for the LLM path's error handling. Only the hosted model
 # is faked: the real langchain-openai client talks real HTTP to it. The real model path
 # (llama.cpp serving SmolLM2) is tested in tests/answer/test_llm_llamacpp.py.
 
 
-class ScriptedChatServer:
+class ScriptedChatServer(LiveServer):
     """Serves /v1/chat/completions from a queue of scripted replies; records the requests."""
 
     def __init__(self) -> None:
@@ -147,27 +191,11 @@ class ScriptedChatServer:
                 }
             )
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        super().__init__(app)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
-
-    def __enter__(self) -> ScriptedChatServer:
-        self._thread.start()
-        while not self._server.started:
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture

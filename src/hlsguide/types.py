@@ -129,7 +129,7 @@ class SearchFilters(BaseModel):
                 "kinds": (*KINDS, USER_KIND),
                 "principles": PRINCIPLES,
                 "topics": sorted(known_topics()),
-            }[info.field_name]
+            }[str(info.field_name)]
             bad = [v for v in values if v not in vocabulary]
             allowed = "one of " + ", ".join(vocabulary)
         if bad:

@@ -6,6 +6,7 @@ import pytest
 
 from hlsguide.answer.citations import MARKER
 from hlsguide.storage import ConversationNotFoundError
+from hlsguide.storage.answer_log import add_feedback
 
 
 def body(answer) -> str:
@@ -104,7 +105,7 @@ def test_answers_are_deterministic(answers):
 
 def test_answers_are_logged_with_feedback(answers):
     answer = answers.ask("What is co-production?")
-    answers.store.add_feedback(answer.answer_id, -1, "too vague")
+    add_feedback(answers.store, answer.answer_id, -1, "too vague")
     from hlsguide.storage.models import AnswerRecord, Feedback
 
     with answers.store.session() as session:

@@ -19,7 +19,7 @@ EXAMPLES_PER_OPERATION = 25
 def test_every_operation_survives_generated_requests(built):
     app_settings = built.settings.model_copy(update={"rate_limit_per_minute": 1_000_000})
     app = create_app(app_settings, built, AnswerService(app_settings, built))
-    key, _ = create_api_key(app.state.answers.store, "fuzz", ["ask", "admin"])
+    key, _ = create_api_key(app.state.services.store, "fuzz", ["ask", "admin"])
     headers = {"Authorization": f"Bearer {key}"}
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]

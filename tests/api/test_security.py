@@ -53,7 +53,7 @@ async def test_ask_routes_open_by_default_admin_never(built):
 
 async def test_scoped_keys(built):
     app = make_app(built, ask_open=False)
-    store = app.state.answers.store
+    store = app.state.services.store
     ask_key, _ = create_api_key(store, "intranet", ["ask"])
     admin_key, admin = create_api_key(store, "ops", ["admin", "ask"])
     async with client(app) as http:
@@ -76,16 +76,16 @@ async def test_scoped_keys(built):
 
 def test_keys_are_stored_hashed(built):
     app = make_app(built)
-    key, record = create_api_key(app.state.answers.store, "x", ["ask"])
+    key, record = create_api_key(app.state.services.store, "x", ["ask"])
     assert key not in record.key_hash
     assert len(record.key_hash) == 64
     with pytest.raises(ValueError, match="scopes must be some of"):
-        create_api_key(app.state.answers.store, "x", ["root"])
+        create_api_key(app.state.services.store, "x", ["root"])
 
 
 async def test_rate_limit_per_ip_and_per_key(built):
     app = make_app(built, rate_limit_per_minute=3)
-    key, _ = create_api_key(app.state.answers.store, "k", ["ask"])
+    key, _ = create_api_key(app.state.services.store, "k", ["ask"])
     async with client(app) as http:
         statuses = [
             (await http.post("/v1/search", json={"query": "trust"})).status_code for _ in range(4)

@@ -8,12 +8,16 @@ import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from hlsguide.config import Settings
 from hlsguide.storage.models import AnswerRecord
 from hlsguide.types import SearchFilters
+
+# The server it starts loads the bundled model.
+pytestmark = pytest.mark.model
 
 # The console script installed next to the interpreter running the tests.
 HLSGUIDE = Path(sys.executable).parent / "hlsguide"

@@ -4,16 +4,14 @@ extension, conversations, rejections in OpenAI's error shape, the token cap, the
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import openai
 import pytest
-import uvicorn
 from sqlalchemy import select
+from support.servers import LiveServer
 
 from hlsguide.answer.citations import MARKER
 from hlsguide.answer.service import AnswerService
@@ -25,32 +23,6 @@ from hlsguide.storage.api_keys import create_api_key
 from hlsguide.storage.models import AnswerRecord
 
 QUESTION = "How can we commission without outcome targets?"
-
-
-class LiveServer:
-    """The app served by uvicorn on a free loopback port, in a thread."""
-
-    def __init__(self, app) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def live(answers: AnswerService, settings: Settings | None = None, **changes) -> LiveServer:
@@ -462,8 +434,9 @@ async def test_long_transcript_is_replayed_under_the_gate_and_truncated(answers,
         return turns
 
     long_earlier = "word " * 8_000
-    with live(answers) as running:
-        gate = running.server.config.app.state.answer_gate
+    running = live(answers)
+    gate = running._server.config.app.state.services.gate
+    with running:
         answers.replay = recording_replay
         try:
             completion = await client(running, ask_key).chat.completions.create(
@@ -478,7 +451,7 @@ async def test_long_transcript_is_replayed_under_the_gate_and_truncated(answers,
             del answers.replay
     assert completion.choices[0].message.content
     assert seen["thread"] is not threading.main_thread()
-    assert seen["thread"].name != running.thread.name  # not the event loop's thread
+    assert seen["thread"] is not running._thread  # not the event loop's thread
     assert seen["slots_free"] == answers.settings.max_concurrent_answers - 1  # inside the gate
     # Each long message was cut before its check, and is still refused as context.
     assert [t.question for t in seen["turns"]] == ["What is the Plymouth Alliance?"]

@@ -8,6 +8,9 @@ from typer.testing import CliRunner
 
 from hlsguide.cli.app import app
 
+# The commands run in this process on Settings(): they load the bundled model.
+pytestmark = pytest.mark.model
+
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 

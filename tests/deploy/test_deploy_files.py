@@ -72,6 +72,7 @@ def _local(command: list[str], env: dict) -> list[str]:
     return command
 
 
+@pytest.mark.services
 def test_every_command_runs(compose, tmp_path):
     services = compose["services"]
     corpus = tmp_path / "corpus"

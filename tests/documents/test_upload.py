@@ -42,7 +42,7 @@ def docx_bytes() -> bytes:
 @pytest.fixture
 def setup(built):
     app = create_app(built.settings, built, AnswerService(built.settings, built))
-    key, _ = create_api_key(app.state.answers.store, "ops", ["admin"])
+    key, _ = create_api_key(app.state.services.store, "ops", ["admin"])
     return app, {"Authorization": f"Bearer {key}"}
 
 
@@ -118,7 +118,7 @@ def zip_bytes() -> bytes:
 async def test_bad_uploads_change_nothing(setup, built, content, overrides, status, message):
     app, headers = setup
     for key, value in overrides.items():
-        setattr(app.state.settings, key, value)
+        setattr(app.state.services.settings, key, value)
     before = state(built)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as c:

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from hlsguide.cli.app import app as cli
 from hlsguide.faq.checkpoint import checkpoint_path
 from hlsguide.storage import Store
+from hlsguide.storage.answer_log import answers_since
 
 from .conftest import FIXTURE_QUESTIONS
 
@@ -28,7 +29,8 @@ def invoke(*args: str):
 
 
 def faq_rows(settings) -> int:
-    return sum(r.channel == "faq" for r in Store(settings.resolved_database_url).answers_since())
+    rows = answers_since(Store(settings.resolved_database_url))
+    return sum(r.channel == "faq" for r in rows)
 
 
 def test_four_formats_from_one_run_and_a_failing_question(fixture_answers, cli_env, tmp_path):

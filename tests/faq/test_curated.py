@@ -7,13 +7,14 @@ import math
 import yaml
 from typer.testing import CliRunner
 
+from hlsguide.answer.curated import CuratedStore
 from hlsguide.answer.service import AnswerService
 from hlsguide.cli.app import app as cli
 from hlsguide.faq.approval import approve
 from hlsguide.faq.checkpoint import Checkpoint
-from hlsguide.faq.curated import CuratedStore
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.faq.runner import run_batch
+from hlsguide.storage.answer_log import answers_since
 
 from .conftest import FIXTURE_QUESTIONS
 
@@ -54,7 +55,7 @@ async def test_match_at_the_threshold_and_not_just_above(fixture_answers, tmp_pa
     assert at.answer.split("\n\n### Sources")[0] == item.answer.answer.split("\n\n### Sources")[0]
     assert [c.chunk_id for c in at.citations] == [c.chunk_id for c in item.answer.citations]
     assert at.answer_id != item.answer.answer_id
-    assert at.answer_id in {r.id for r in fixture_answers.store.answers_since()}  # logged
+    assert at.answer_id in {r.id for r in answers_since(fixture_answers.store)}  # logged
 
     above = with_threshold(fixture_answers, math.nextafter(similarity, 2.0)).ask(PARAPHRASE)
     assert above.curated is False
@@ -73,7 +74,7 @@ async def test_a_curated_answer_whose_source_was_removed_is_not_served(
     (corpus_dir / "concepts" / "target-gaming.md").unlink()
     report = built.build()  # re-index without the source
     assert report.removed == ["target-gaming"]
-    with caplog.at_level(logging.WARNING, logger="hlsguide.faq.curated"):
+    with caplog.at_level(logging.WARNING, logger="hlsguide.answer.curated"):
         answer = fixture_answers.ask(TARGETS)
     assert answer.curated is False  # the normal answer, from what the index now holds
     assert "target-gaming" not in {c.document_id for c in answer.citations}
@@ -124,7 +125,7 @@ async def test_other_phrasings_and_unusable_files(fixture_answers, tmp_path, cap
     (folder / "broken.yaml").write_text("question: [unclosed\n")
     hand_edited = dict(data, question="What is a learning loop for?", answer="Claim [9].")
     (folder / "hand-edited.yaml").write_text(yaml.safe_dump(hand_edited))
-    with caplog.at_level(logging.WARNING, logger="hlsguide.faq.curated"):
+    with caplog.at_level(logging.WARNING, logger="hlsguide.answer.curated"):
         answer = fixture_answers.ask("How do hospitals manipulate their performance indicators?")
     assert answer.curated is True
     assert "broken.yaml" in caplog.text

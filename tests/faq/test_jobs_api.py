@@ -15,6 +15,13 @@ from hlsguide.api.app import create_app
 from hlsguide.faq.results import ItemResult
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.storage.api_keys import create_api_key
+from hlsguide.storage.faq_jobs import (
+    claim_faq_job,
+    create_faq_job,
+    faq_job,
+    heartbeat_faq_job,
+    record_faq_item,
+)
 from hlsguide.storage.models import FaqJob
 
 from .conftest import FIXTURE_QUESTIONS, CountingAsker
@@ -124,8 +131,8 @@ async def test_unknown_jobs_formats_and_keys(http, admin, fixture_answers):
     assert missing.json()["detail"] == "no FAQ job with id 'nope'"
     assert (await http.get("/v1/faq/jobs/" + "x" * 65, headers=admin)).status_code == 422
 
-    job = fixture_answers.store.create_faq_job(
-        "extractive", "T", 1, [{"id": "q1", "question": "a"}]
+    job = create_faq_job(
+        fixture_answers.store, "extractive", "T", 1, [{"id": "q1", "question": "a"}]
     )
     early = await http.get(f"/v1/faq/jobs/{job.id}/result", headers=admin)
     assert early.status_code == 409
@@ -160,9 +167,9 @@ async def test_a_silent_workers_job_is_taken_over_without_redoing_stored_items(
 ):
     store = fixture_answers.store
     questions = [{"id": f"q{n}", "question": q} for n, q in enumerate(FIXTURE_QUESTIONS)]
-    job = store.create_faq_job("extractive", "T", 2, questions)
+    job = create_faq_job(store, "extractive", "T", 2, questions)
     # Another worker claimed it, finished one question, then died (its heartbeat stopped).
-    assert store.claim_faq_job(job.id, "dead-worker", datetime.now(UTC))
+    assert claim_faq_job(store, job.id, "dead-worker", datetime.now(UTC))
     finished = ItemResult(
         id="q0",
         question=FIXTURE_QUESTIONS[0],
@@ -170,20 +177,20 @@ async def test_a_silent_workers_job_is_taken_over_without_redoing_stored_items(
         status="ok",
         answer=fixture_answers.ask(FIXTURE_QUESTIONS[0]),
     )
-    assert store.record_faq_item(job.id, "q0", "ok", finished.model_dump(mode="json"))
+    assert record_faq_item(store, job.id, "q0", "ok", finished.model_dump(mode="json"))
     with store.session() as session, session.begin():
         long_ago = datetime.now(UTC) - timedelta(hours=1)
         session.execute(update(FaqJob).where(FaqJob.id == job.id).values(heartbeat_at=long_ago))
     counting = CountingAsker(fixture_answers)
-    app.state.faq_jobs.asker = counting
+    app.state.services.faq_jobs.asker = counting
 
     status = await http.get(f"/v1/faq/jobs/{job.id}", headers=admin)
     assert status.json()["status"] == "running"
     done = await wait_until_done(http, f"/v1/faq/jobs/{job.id}", admin)
     assert (done["answered"], done["failed"]) == (4, 0)
     assert sorted(counting.asked) == sorted(FIXTURE_QUESTIONS[1:])
-    assert store.faq_job(job.id).worker == app.state.faq_jobs.worker
+    assert faq_job(store, job.id).worker == app.state.services.faq_jobs.worker
     report = (await http.get(f"/v1/faq/jobs/{job.id}/result", headers=admin)).json()
     assert report["items"][0]["answer"]["answer_id"] == finished.answer.answer_id
     # The silent worker cannot report any more, nor close the job.
-    assert not store.heartbeat_faq_job(job.id, "dead-worker")
+    assert not heartbeat_faq_job(store, job.id, "dead-worker")

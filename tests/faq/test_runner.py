@@ -14,6 +14,7 @@ from hlsguide.faq.checkpoint import Checkpoint
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.faq.results import ItemResult
 from hlsguide.faq.runner import pending, run_batch
+from hlsguide.storage.answer_log import answers_since
 
 from .conftest import FIXTURE_QUESTIONS, CountingAsker, SimulatedCrash
 
@@ -47,7 +48,7 @@ async def test_batch_answers_equal_v1_ask(fixture_answers, tmp_path):
             assert result.answer.answer == direct["answer"]
             assert [c.model_dump() for c in result.answer.citations] == direct["citations"]
             assert result.answer.lens.model_dump() == direct["lens"]
-    logged = fixture_answers.store.answers_since()
+    logged = answers_since(fixture_answers.store)
     assert sorted(r.channel for r in logged) == ["api", "api", "faq", "faq"]
 
 

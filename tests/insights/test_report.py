@@ -12,6 +12,8 @@ from hlsguide.cli.app import app as cli
 from hlsguide.insights.render import render_csv, render_markdown
 from hlsguide.insights.report import build_report, parse_since
 from hlsguide.storage import Store
+from hlsguide.storage.answer_log import add_feedback, record_answer
+from hlsguide.storage.conversations import new_conversation
 from hlsguide.storage.models import AnswerRecord, Feedback
 from hlsguide.types import Answer, Citation, Lens, LensMatch
 
@@ -45,11 +47,11 @@ def record(store: Store, n: int, question: str, confidence: float, **options) ->
         citations=citations,
         lens=lens,
         mode="extractive",
-        conversation_id=store.new_conversation(),
+        conversation_id=new_conversation(store),
         refused=options.get("refused", False),
         confidence=confidence,
     )
-    store.record_answer(answer, options.get("channel", "api"))
+    record_answer(store, answer, options.get("channel", "api"))
     if "days_ago" in options:
         with store.session() as session, session.begin():
             when = NOW - timedelta(days=options["days_ago"])
@@ -88,11 +90,11 @@ def seeded(tmp_path) -> Store:
     # Left out by default or by --since: a batch FAQ run, and an old refusal.
     record(store, 9, "How do I bake bread?", 0.02, refused=True, channel="faq")
     old = record(store, 10, "What is the capital of France?", 0.01, refused=True, days_ago=30)
-    store.add_feedback(good, -1, "Told me targets are bad but not what to do instead")
-    store.add_feedback(good, -1, "  ")
-    store.add_feedback(good, 1, None)
-    store.add_feedback(weak, -1, "Nothing about exclusions at all")
-    store.add_feedback(old, -1, "old complaint")
+    add_feedback(store, good, -1, "Told me targets are bad but not what to do instead")
+    add_feedback(store, good, -1, "  ")
+    add_feedback(store, good, 1, None)
+    add_feedback(store, weak, -1, "Nothing about exclusions at all")
+    add_feedback(store, old, -1, "old complaint")
     with store.session() as session, session.begin():
         session.execute(
             update(Feedback)
@@ -186,6 +188,7 @@ def test_parse_since():
         parse_since("last tuesday")
 
 
+@pytest.mark.model  # the command loads the model in this process to group questions
 def test_insights_command(seeded, tmp_path, monkeypatch):
     monkeypatch.setenv("HLSGUIDE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HLSGUIDE_DATABASE_URL", str(seeded.engine.url))

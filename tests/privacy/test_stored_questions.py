@@ -4,7 +4,6 @@ import httpx
 from sqlalchemy import select
 from support.services import serving
 
-from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
 from hlsguide.storage.models import AnswerRecord, Feedback
 
@@ -20,7 +19,8 @@ STORED = (
 
 def _app(built, **overrides):
     settings = built.settings.model_copy(update=overrides)
-    return create_app(settings, built, AnswerService(settings, built))
+    # create_app builds the answer service on the store the composition root opens.
+    return create_app(settings, built)
 
 
 def test_questions_and_comments_are_redacted_before_storage(built):
@@ -37,7 +37,7 @@ def test_questions_and_comments_are_redacted_before_storage(built):
             },
         )
         assert feedback.status_code in (200, 201), feedback.text
-    store = app.state.answers.store
+    store = app.state.services.store
     with store.session() as session:
         record = session.scalars(select(AnswerRecord)).one()
         comment = session.scalars(select(Feedback.comment)).one()
@@ -50,5 +50,5 @@ def test_redaction_can_be_switched_off(built):
     app = _app(built, redact_personal_data=False)
     with serving(app) as url:
         httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60)
-    with app.state.answers.store.session() as session:
+    with app.state.services.store.session() as session:
         assert session.scalars(select(AnswerRecord.question)).one() == QUESTION

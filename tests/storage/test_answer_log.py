@@ -8,6 +8,8 @@ from sqlalchemy import func, select, update
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.storage import AnswerNotFoundError, Store
+from hlsguide.storage.answer_log import add_feedback, answers_since
+from hlsguide.storage.conversations import history, new_conversation, record_turn
 from hlsguide.storage.models import AnswerChannelData, AnswerRecord, ConversationTurn
 from hlsguide.types import Answer, Lens
 
@@ -26,7 +28,7 @@ def test_by_default_every_answer_is_logged_without_channel_data(settings, built)
     answer = answers.ask(
         "Why do waiting-time targets get gamed?", channel="slack", channel_data={"user_id": "U1"}
     )
-    [row] = answers.store.answers_since()
+    [row] = answers_since(answers.store)
     assert (row.id, row.channel, row.confidence) == (answer.answer_id, "slack", answer.confidence)
     assert row.lens == answer.lens.model_dump()
     assert count(answers.store, AnswerChannelData) == 0  # no personal data unless configured
@@ -60,7 +62,7 @@ def test_with_the_log_off_follow_ups_still_work_and_nothing_else_is_kept(setting
         ("Who are its members?", "What is the Riverside alliance? Who are its members?"),
     }
     with pytest.raises(AnswerNotFoundError):  # nothing to attach feedback to
-        answers.store.add_feedback(first.answer_id, -1, "no")
+        add_feedback(answers.store, first.answer_id, -1, "no")
 
 
 def turn(conversation_id: str, n: int) -> Answer:
@@ -78,17 +80,17 @@ def turn(conversation_id: str, n: int) -> Answer:
 
 def test_bare_turns_are_pruned_by_age_and_by_count(settings):
     store = Store(settings.resolved_database_url)
-    old_conversation, conversation = store.new_conversation(), store.new_conversation()
-    store.record_turn(turn(old_conversation, 0), timedelta(hours=24), keep_last=6)
+    old_conversation, conversation = new_conversation(store), new_conversation(store)
+    record_turn(store, turn(old_conversation, 0), timedelta(hours=24), keep_last=6)
     with store.session() as session, session.begin():
         session.execute(
             update(ConversationTurn).values(created_at=datetime.now(UTC) - timedelta(hours=25))
         )
     for n in range(1, 9):
-        store.record_turn(turn(conversation, n), timedelta(hours=24), keep_last=6)
+        record_turn(store, turn(conversation, n), timedelta(hours=24), keep_last=6)
     with store.session() as session:
         kept = session.scalars(select(ConversationTurn.id)).all()
     assert sorted(kept) == [f"a{n}" for n in range(3, 9)]  # the stale turn and the oldest two
-    assert [t.question for t in store.history(conversation)] == [
+    assert [t.question for t in history(store, conversation)] == [
         f"question {n}" for n in range(3, 9)
     ]

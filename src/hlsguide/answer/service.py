@@ -12,22 +12,23 @@ from functools import cached_property
 from typing import Literal
 
 from hlsguide.answer.citations import Draft, verify
+from hlsguide.answer.curated import CuratedAnswers
 from hlsguide.answer.generators import GenerationRequest, Generator, GeneratorError
 from hlsguide.answer.generators.extractive import ExtractiveGenerator
 from hlsguide.answer.prompts import render
 from hlsguide.answer.questions import QuestionError, looks_like_follow_up, validate_question
 from hlsguide.config import Settings
 from hlsguide.corpus.references import Bibliography
-from hlsguide.faq.curated import CuratedAnswers
 from hlsguide.lens import ComplexityLens
 from hlsguide.observability.context import current_channel
-from hlsguide.privacy.identifiers import Pseudonymizer, identifier_secret
-from hlsguide.privacy.redact import redact
 from hlsguide.retrieval.embeddings import embed_query
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.retrieval.tokens import truncate_tokens
 from hlsguide.storage import Store
 from hlsguide.storage.answer_log import AnswerLog
+from hlsguide.storage.conversations import history as conversation_history
+from hlsguide.storage.conversations import new_conversation
+from hlsguide.storage.models import AnswerRecord, ConversationTurn
 from hlsguide.types import Answer, Hit, Lens, SearchFilters
 
 log = logging.getLogger("hlsguide.answer")
@@ -89,16 +90,14 @@ class AnswerService:
         retrieval: RetrievalService,
         store: Store | None = None,
         llm: Generator | None = None,
+        bibliography: Bibliography | None = None,
     ) -> None:
         self.settings = settings
         self.retrieval = retrieval
-        self.store = store or Store(
-            settings.resolved_database_url,
-            settings.migrate_on_start,
-            redact if settings.redact_personal_data else None,
-            Pseudonymizer(identifier_secret(settings)),
-        )
+        self.store = store or Store(settings.resolved_database_url, settings.migrate_on_start)
         self._llm = llm
+        if bibliography is not None:
+            self.bibliography = bibliography
         # Called with (answer, channel) after each answer: metrics hook in here.
         self.observers: list[Callable[[Answer, str], None]] = []
 
@@ -146,10 +145,11 @@ class AnswerService:
         question = validate_question(question, self.settings.max_question_tokens)
         mode = mode or self.settings.answer_mode
         start = time.perf_counter()
+        history: Sequence[Turn | AnswerRecord | ConversationTurn]
         if conversation_id is None:
-            conversation_id, history = self.store.new_conversation(), list(earlier)
+            conversation_id, history = new_conversation(self.store), list(earlier)
         else:
-            history = self.store.history(conversation_id)
+            history = conversation_history(self.store, conversation_id)
         standalone = self._standalone(question, history, mode)
         timings["condense_ms"] = _ms(start)
 
@@ -174,7 +174,12 @@ class AnswerService:
             question, standalone, conversation_id, lens, passages, confidence, mode, timings
         )
 
-    def _standalone(self, question: str, history, mode: Mode) -> str:
+    def _standalone(
+        self,
+        question: str,
+        history: Sequence[Turn | AnswerRecord | ConversationTurn],
+        mode: Mode,
+    ) -> str:
         if not history or not looks_like_follow_up(question):
             return question
         if mode == "llm":
@@ -272,7 +277,7 @@ class AnswerService:
         return answer
 
     def _serve_curated(self, prepared: Prepared, answer: Answer) -> bool:
-        """The curated-answer hook (hlsguide.faq.curated): fill ``answer`` from an approved
+        """The curated-answer hook (hlsguide.answer.curated): fill ``answer`` from an approved
         answer whose question matches and whose sources still hold; False when none does."""
         match = self.curated.match(prepared.standalone_query)
         if match is None:

@@ -16,30 +16,29 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from hlsguide import __version__
+from hlsguide.admission.callers import ADMIN, ASK
+from hlsguide.admission.limits import OverloadedError
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
-from hlsguide.api.auth import ADMIN, ASK
-from hlsguide.api.limits import AnswerGate, MemoryRateLimiter, OverloadedError
 from hlsguide.api.middleware import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
     TimeoutMiddleware,
 )
-from hlsguide.api.routes import ask, documents, feedback, health, metrics, search, sources
+from hlsguide.api.routes import ask, documents, feedback, health, metrics, review, search, sources
 from hlsguide.api.routes import faq as faq_routes
+from hlsguide.bootstrap import Services, build_services
 from hlsguide.channels import openai_compat
 from hlsguide.channels.slack import slack_router
 from hlsguide.channels.teams import mount_teams
 from hlsguide.channels.widget import mount_widget
 from hlsguide.config import Settings
-from hlsguide.documents.service import DocumentService
-from hlsguide.faq.jobs import FaqJobs
 from hlsguide.observability.metrics import Metrics
 from hlsguide.observability.middleware import RequestObservabilityMiddleware
 from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.retrieval.service import IndexNotReadyError, RetrievalService
 from hlsguide.storage import ConversationNotFoundError, Store
-from hlsguide.storage.rate_limits import DatabaseRateLimiter
+from hlsguide.storage.retention import purge
 
 log = logging.getLogger(__name__)
 PURGE_INTERVAL_SECONDS = 3600
@@ -84,7 +83,8 @@ async def _purge_periodically(store: Store, days: int) -> None:
         return
     while True:
         try:
-            deleted = await asyncio.to_thread(store.purge, datetime.now(UTC) - timedelta(days=days))
+            cutoff = datetime.now(UTC) - timedelta(days=days)
+            deleted = await asyncio.to_thread(purge, store, cutoff)
             if any(deleted.values()):
                 log.info("purged past retention: %s", deleted)
         except Exception:
@@ -96,17 +96,18 @@ def create_app(
     settings: Settings | None = None,
     retrieval: RetrievalService | None = None,
     answers: AnswerService | None = None,
+    services: Services | None = None,
 ) -> FastAPI:
-    """The hlsguide API. Tests pass their own settings and services."""
-    settings = settings or Settings()
-    retrieval = retrieval or RetrievalService(settings)
-    answers = answers or AnswerService(settings, retrieval)
+    """The hlsguide API. Tests pass their own settings and services (or a whole bundle)."""
+    services = services or build_services(settings, retrieval=retrieval, answers=answers)
+    services.build_all()
+    settings, retrieval, answers = services.settings, services.retrieval, services.answers
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if settings.build_index_on_start and not retrieval.is_ready():
             app.state.startup_thread = _build_in_background(retrieval, app.state.startup_build)
-        purging = asyncio.create_task(_purge_periodically(answers.store, settings.retention_days))
+        purging = asyncio.create_task(_purge_periodically(services.store, settings.retention_days))
         yield
         purging.cancel()
 
@@ -127,18 +128,7 @@ def create_app(
             redoc_url=None,
             openapi_url=None,
         )
-    app.state.settings = settings
-    app.state.retrieval = retrieval
-    app.state.answers = answers
-    app.state.documents = DocumentService(retrieval)
-    app.state.faq_jobs = FaqJobs(settings, answers, answers.store)
-    app.state.rate_limiter = (
-        DatabaseRateLimiter(answers.store)
-        if settings.rate_limit_backend == "database"
-        or (settings.rate_limit_backend == "auto" and settings.database_url)
-        else MemoryRateLimiter()
-    )
-    app.state.answer_gate = AnswerGate(settings.max_concurrent_answers, settings.answer_queue_size)
+    app.state.services = services
     app.state.startup_build = StartupBuild()
     app.state.metrics = Metrics(retrieval)
     answers.observers.append(app.state.metrics.observe_answer)
@@ -172,6 +162,8 @@ def create_app(
     app.include_router(metrics.router)
     for module in (search, ask, sources, feedback):
         app.include_router(module.router, dependencies=[ASK])
+    # The route takes the ask scope itself: it reads the caller to allow index=true to admins.
+    app.include_router(review.router)
     app.include_router(documents.router, dependencies=[ADMIN])
     # A job answers hundreds of questions from one request: a curator's tool, not open asking.
     app.include_router(faq_routes.router, dependencies=[ADMIN])
@@ -179,10 +171,11 @@ def create_app(
     mount_widget(app, settings)
     if settings.slack_enabled:
         app.include_router(
-            slack_router(settings, answers, app.state.answer_gate, app.state.rate_limiter)
+            slack_router(settings, answers, services.store, services.gate, services.rate_limiter)
         )
     if settings.teams_enabled:
-        mount_teams(app, settings, answers)  # raises TeamsConfigError on unsafe settings
+        # Raises TeamsConfigError on unsafe settings.
+        mount_teams(app, settings, answers, services.store, services.gate, services.rate_limiter)
     app.add_middleware(
         BodyLimitMiddleware,
         default=settings.max_body_bytes,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
@@ -20,9 +20,8 @@ from pydantic import BaseModel, Field
 from hlsguide import __version__
 from hlsguide.answer.citations import location
 from hlsguide.answer.questions import QuestionError
-from hlsguide.answer.service import AnswerService
-from hlsguide.config import Settings
-from hlsguide.retrieval.service import IndexNotReadyError, RetrievalService
+from hlsguide.bootstrap import Services
+from hlsguide.retrieval.service import IndexNotReadyError
 from hlsguide.storage import ConversationNotFoundError
 from hlsguide.types import Citation, Hit, Lens, Publication, SearchFilters
 
@@ -84,42 +83,36 @@ class AskResult(BaseModel):
 
 
 class GuideTools:
-    """The tools' work, apart from the MCP wiring. Services are built on first use: loading the
-    embedding model takes seconds, and an MCP host expects the handshake at once."""
+    """The tools' work, apart from the MCP wiring. The model loads on first use (it takes
+    seconds, and an MCP host expects the handshake at once), once, under a lock."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._answers: AnswerService | None = None
+    def __init__(self, services: Services) -> None:
+        self.services = services
         self._lock = threading.Lock()
 
-    @property
-    def answers(self) -> AnswerService:
+    def _loaded(self) -> Services:
         with self._lock:
-            if self._answers is None:
-                retrieval = RetrievalService(self.settings)
-                retrieval.embedder  # noqa: B018 - load the model once, under the lock
-                self._answers = AnswerService(self.settings, retrieval)
-            return self._answers
+            self.services.retrieval.embedder  # noqa: B018 - load the model once, under the lock
+        return self.services
 
     def warm_up(self) -> None:
         """Load the model, the index and the lens before the first call needs them."""
         try:
-            answers = self.answers
-            answers.retrieval.searcher()
-            answers.lens  # noqa: B018 - embeds the lens prototypes
+            services = self._loaded()
+            services.retrieval.searcher()
+            services.answers.lens  # noqa: B018 - embeds the lens prototypes
         except Exception:
             # The first tool call meets the same failure and reports it to the assistant.
             log.warning("warm-up failed", exc_info=True)
 
-    def search(self, query: str, k: int, kinds: list[str]) -> SearchResult:
+    def search(self, query: str, k: int, kinds: Sequence[str]) -> SearchResult:
         if not query.strip():
             raise ToolError("query is empty; give a few words about what to find")
-        answers = self.answers
         try:
-            searcher = answers.retrieval.searcher()
+            searcher = self._loaded().retrieval.searcher()
         except IndexNotReadyError as exc:
             raise ToolError(str(exc)) from exc
-        hits = searcher.search(query, k, SearchFilters(kinds=kinds))
+        hits = searcher.search(query, k, SearchFilters(kinds=list(kinds)))
         return SearchResult(
             query=query,
             index_version=searcher.snapshot.generation,
@@ -129,7 +122,7 @@ class GuideTools:
     def _passage(self, rank: int, hit: Hit) -> Passage:
         chunk = hit.chunk
         keys = chunk.citations or chunk.references
-        bibliography = self.answers.bibliography
+        bibliography = self.services.bibliography
         return Passage(
             rank=rank,
             chunk_id=chunk.id,
@@ -148,15 +141,17 @@ class GuideTools:
 
     def ask(self, question: str, conversation_id: str | None) -> AskResult:
         try:
-            answer = self.answers.ask(question, conversation_id=conversation_id, channel="mcp")
+            answer = self._loaded().answers.ask(
+                question, conversation_id=conversation_id, channel="mcp"
+            )
         except (QuestionError, ConversationNotFoundError, IndexNotReadyError) as exc:
             raise ToolError(str(exc)) from exc
         return AskResult.model_validate(answer.model_dump())
 
 
-def build_server(settings: Settings) -> MCPServer:
+def build_server(services: Services) -> MCPServer:
     """The MCP server with its two tools; ``run("stdio")`` serves it."""
-    tools = GuideTools(settings)
+    tools = GuideTools(services)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[dict]:

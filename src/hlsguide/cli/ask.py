@@ -1,22 +1,16 @@
-"""``hlsguide ask``: one question, answered in the terminal."""
+"""``hlsguide ask``: one question, answered in the terminal (here, or by a running server)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.markdown import Markdown
 
-from hlsguide.answer.questions import QuestionError
-from hlsguide.answer.service import AnswerService
-from hlsguide.cli.common import console, fail, service
-from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.storage import ConversationNotFoundError
+from hlsguide.cli.common import console, fail, services
+from hlsguide.cli.remote import SERVER_HELP, post, server_and_key
 
-
-def answer_service() -> AnswerService:
-    retrieval = service()
-    return AnswerService(retrieval.settings, retrieval)
+if TYPE_CHECKING:
+    from hlsguide.types import Answer
 
 
 def ask(
@@ -26,23 +20,45 @@ def ask(
         str | None, typer.Option("--conversation", help="Continue this conversation id.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    server: Annotated[str | None, typer.Option("--server", help=SERVER_HELP)] = None,
 ) -> None:
     """Ask the guide; the answer cites its sources."""
     if mode not in (None, "extractive", "llm"):
         fail(f"--mode must be 'extractive' or 'llm', not '{mode}'")
     chosen: Literal["extractive", "llm"] | None = mode  # type: ignore[assignment]
-    try:
-        answer = answer_service().ask(
-            question, mode=chosen, conversation_id=conversation, channel="cli"
-        )
-    except (QuestionError, ConversationNotFoundError, IndexNotReadyError) as exc:
-        fail(str(exc))
+    url, key = server_and_key(server)
+    if url:
+        from hlsguide.types import Answer
+
+        body = {"question": question, "mode": chosen, "conversation_id": conversation}
+        answer = Answer.model_validate(post(url, "/v1/ask", body, key))
+    else:
+        answer = _ask_here(question, chosen, conversation)
     if as_json:
-        console.print(answer.model_dump_json(indent=2))
+        # print_json, as search and index do: never wrapped, so the output stays valid JSON.
+        console.print_json(answer.model_dump_json())
         return
+    from rich.markdown import Markdown
+
     console.print(Markdown(answer.answer))
     fallback = f" (fallback: {answer.fallback})" if answer.fallback else ""
     console.print(
         f"[dim]mode {answer.mode}{fallback} · conversation {answer.conversation_id}"
         f" · {answer.timings.get('total_ms', 0):.0f} ms[/]"
     )
+
+
+def _ask_here(
+    question: str, mode: Literal["extractive", "llm"] | None, conversation: str | None
+) -> Answer:
+    """The answer computed in this process (the model loads here)."""
+    from hlsguide.answer.questions import QuestionError
+    from hlsguide.retrieval.service import IndexNotReadyError
+    from hlsguide.storage import ConversationNotFoundError
+
+    try:
+        return services().answers.ask(
+            question, mode=mode, conversation_id=conversation, channel="cli"
+        )
+    except (QuestionError, ConversationNotFoundError, IndexNotReadyError) as exc:
+        fail(str(exc))

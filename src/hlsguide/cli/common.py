@@ -1,14 +1,15 @@
-"""Shared CLI plumbing: settings, the retrieval service, error exits."""
+"""Shared CLI plumbing: the services, error exits. Heavy libraries load inside commands, so
+``hlsguide --help`` starts at once."""
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
-from hlsguide.config import Settings
-from hlsguide.retrieval.service import RetrievalService
+if TYPE_CHECKING:
+    from hlsguide.bootstrap import Services
 
 console = Console()
 errors = Console(stderr=True)
@@ -20,6 +21,8 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def service() -> RetrievalService:
-    """A retrieval service on the configured settings (environment and .env)."""
-    return RetrievalService(Settings())
+def services() -> Services:
+    """The services on the configured settings (environment and .env)."""
+    from hlsguide.bootstrap import build_services
+
+    return build_services()

@@ -7,9 +7,6 @@ from datetime import UTC, datetime, timedelta
 import typer
 
 from hlsguide.cli.common import console
-from hlsguide.config import Settings
-from hlsguide.storage.migrate import current, head_revision, upgrade
-from hlsguide.storage.store import make_engine
 
 app = typer.Typer(help="The state database (SQLite by default, PostgreSQL by URL).")
 
@@ -17,6 +14,10 @@ app = typer.Typer(help="The state database (SQLite by default, PostgreSQL by URL
 @app.command("upgrade")
 def upgrade_command() -> None:
     """Apply every pending migration (safe while workers run: upgrades are serialised)."""
+    from hlsguide.config import Settings
+    from hlsguide.storage.migrate import current, upgrade
+    from hlsguide.storage.store import make_engine
+
     engine = make_engine(Settings().resolved_database_url)
     before = current(engine)
     upgrade(engine)
@@ -26,6 +27,10 @@ def upgrade_command() -> None:
 @app.command("current")
 def current_command() -> None:
     """Print the schema's revision and the code's."""
+    from hlsguide.config import Settings
+    from hlsguide.storage.migrate import current, head_revision
+    from hlsguide.storage.store import make_engine
+
     engine = make_engine(Settings().resolved_database_url)
     console.print(f"database {current(engine) or 'empty'}; code {head_revision()}")
 
@@ -37,6 +42,8 @@ def purge_command(
     ),
 ) -> None:
     """Delete questions, answers, conversations, feedback and FAQ jobs past retention."""
+    from hlsguide.config import Settings
+    from hlsguide.storage.retention import purge
     from hlsguide.storage.store import Store
 
     settings = Settings()
@@ -45,6 +52,6 @@ def purge_command(
         console.print("HLSGUIDE_RETENTION_DAYS is 0: nothing is purged")
         return
     store = Store(settings.resolved_database_url, settings.migrate_on_start)
-    deleted = store.purge(datetime.now(UTC) - timedelta(days=days))
+    deleted = purge(store, datetime.now(UTC) - timedelta(days=days))
     for table, count in deleted.items():
         console.print(f"{table}: {count} deleted")

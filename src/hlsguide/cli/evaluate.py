@@ -8,11 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hlsguide.answer.evaluation import evaluate_answers
-from hlsguide.cli.ask import answer_service
-from hlsguide.cli.common import console, fail, service
-from hlsguide.retrieval.evaluation import evaluate_retrieval, load_questions
-from hlsguide.retrieval.service import IndexNotReadyError
+from hlsguide.cli.common import console, fail, services
 
 app = typer.Typer(help="Evaluate the guide on a question set.", no_args_is_help=True)
 
@@ -24,9 +20,12 @@ def retrieval(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """hit@k and MRR overall and per category for hybrid, BM25 and dense retrieval."""
+    from hlsguide.retrieval.evaluation import evaluate_retrieval, load_questions
+    from hlsguide.retrieval.service import IndexNotReadyError
+
     try:
         items = load_questions(questions)
-        result = evaluate_retrieval(service().searcher(), items, k)
+        result = evaluate_retrieval(services().retrieval.searcher(), items, k)
     except (ValueError, IndexNotReadyError) as exc:
         fail(str(exc))
     if as_json:
@@ -60,9 +59,13 @@ def answers(
     """Key-fact coverage, citation validity, adversarial handling and latency of answers."""
     if mode not in (None, "extractive", "llm"):
         fail(f"--mode must be 'extractive' or 'llm', not '{mode}'")
+    from hlsguide.answer.evaluation import evaluate_answers
+    from hlsguide.retrieval.evaluation import load_questions
+    from hlsguide.retrieval.service import IndexNotReadyError
+
     try:
         items = load_questions(questions)
-        result = evaluate_answers(answer_service(), items, mode)
+        result = evaluate_answers(services().answers, items, mode)
     except (ValueError, IndexNotReadyError) as exc:
         fail(str(exc))
     if as_json:
@@ -85,3 +88,41 @@ def answers(
         f"expect handled {result.expect_handled} · refused {result.refused} · "
         f"latency p50 {result.latency_p50_ms:.0f} ms, p95 {result.latency_p95_ms:.0f} ms"
     )
+
+
+@app.command("review")
+def review_detection(
+    labels: Annotated[
+        Path, typer.Option("--labels", help="Labelled paragraphs, e.g. eval/review/heldout.yaml.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Precision and recall of the specification lens per framing on a labelled set."""
+    from hlsguide.lens.specification import SpecificationLens
+    from hlsguide.review.evaluation import evaluate_detection, load_labelled
+
+    embedder = services().retrieval.embedder
+    lens = SpecificationLens(embedder)
+    try:
+        items = load_labelled(labels, {f.name for f in lens.framings})
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+    result = evaluate_detection(lens, embedder, items)
+    if as_json:
+        console.print(result.model_dump_json(indent=2))
+        return
+    table = Table("framing", "support", "precision", "recall", "TP", "FP", "FN")
+    rows = [*result.by_framing.items(), ("all framings (pooled)", result.overall)]
+    rows.append(("any framing (paragraph flagged)", result.flagged))
+    for name, s in rows:
+        table.add_row(
+            name,
+            str(s.support),
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+            str(s.true_positives),
+            str(s.false_positives),
+            str(s.false_negatives),
+        )
+    console.print(table)
+    console.print(f"{result.paragraphs} paragraphs, {len(result.mistakes)} not matched exactly")

@@ -5,32 +5,22 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from typer.core import TyperGroup
 
-from hlsguide.answer.service import AnswerService
-from hlsguide.cli.ask import answer_service
-from hlsguide.cli.common import console, errors, fail
-from hlsguide.faq.approval import approve as approve_items
-from hlsguide.faq.approval import load_batch
-from hlsguide.faq.checkpoint import Checkpoint, checkpoint_path
-from hlsguide.faq.curated import CuratedStore
-from hlsguide.faq.formats import RENDERERS, format_for, render
-from hlsguide.faq.questions import FaqQuestion, read_questions
-from hlsguide.faq.results import DEFAULT_TITLE, BatchReport, ItemResult
-from hlsguide.faq.runner import pending, run_batch
-from hlsguide.retrieval.index import current_generation
+from hlsguide.cli.common import console, errors, fail, services
+from hlsguide.faq import DEFAULT_TITLE
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from hlsguide.answer.service import AnswerService
+    from hlsguide.faq.checkpoint import Checkpoint
+    from hlsguide.faq.questions import FaqQuestion
+    from hlsguide.faq.results import ItemResult
 
 RUN = "run"
 
@@ -60,6 +50,15 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -81,6 +80,8 @@ def _run_with_progress(
     checkpoint: Checkpoint,
 ) -> tuple[list[ItemResult], int]:
     """(results in input order, items reused from the checkpoint)."""
+    from hlsguide.faq.runner import pending, run_batch
+
     todo, reused = pending(questions, mode, checkpoint)
     with _progress() as progress:
         task = progress.add_task("answering", total=len(questions), completed=len(reused), failed=0)
@@ -106,6 +107,8 @@ def _run_with_progress(
 
 def _outputs(out: list[Path], fmt: str | None) -> list[tuple[Path, str]]:
     """(file, format) for each --out, or exit 2 naming the problem."""
+    from hlsguide.faq.formats import RENDERERS, format_for
+
     if fmt is not None and len(out) > 1:
         fail("--format applies to a single --out; with several, each suffix names its format")
     outputs = []
@@ -151,24 +154,33 @@ def run(
     Exit 1 if any question failed (the others are still written)."""
     if mode not in (None, "extractive", "llm"):
         fail(f"--mode must be 'extractive' or 'llm', not '{mode}'")
+    from hlsguide.faq.checkpoint import Checkpoint, checkpoint_path
+    from hlsguide.faq.formats import render
+    from hlsguide.faq.questions import read_questions
+    from hlsguide.faq.results import BatchReport
+    from hlsguide.retrieval.index import current_generation
+
     outputs = _outputs(out, fmt)
     try:
         items = read_questions(questions)
     except ValueError as exc:
         fail(str(exc))
-    service = answer_service()
-    if not service.retrieval.is_ready():
+
+    bundle = services()
+    if not bundle.retrieval.is_ready():
         fail("the index has not been built yet; run 'hlsguide index'")
-    used_mode = mode or service.settings.answer_mode
+    used_mode = mode or bundle.settings.answer_mode
     state = checkpoint_path(out[0])
     if resume and not state.exists():
         errors.print(f"no checkpoint at {state}; starting from the beginning")
     with Checkpoint(state, resume=resume) as checkpoint:
-        results, reused = _run_with_progress(service, items, used_mode, concurrency, checkpoint)
+        results, reused = _run_with_progress(
+            bundle.answers, items, used_mode, concurrency, checkpoint
+        )
     report = BatchReport(
         title=title,
         mode=used_mode,
-        index_version=current_generation(service.settings.index_dir),
+        index_version=current_generation(bundle.settings.index_dir),
         items=results,
     )
     for path, chosen in outputs:
@@ -200,15 +212,19 @@ def approve(
 ) -> None:
     """Approve reviewed answers: each becomes a YAML file in HLSGUIDE_CURATED_DIR (commit it),
     served by /v1/ask for matching questions while its sources hold."""
+    from hlsguide.answer.curated import CuratedAnswers, CuratedStore
+    from hlsguide.faq.approval import approve as approve_items
+    from hlsguide.faq.approval import load_batch
+
     wanted = [i.strip() for raw in ids or [] for i in raw.split(",") if i.strip()] or None
     try:
         items = load_batch(batch_output)
-        service = answer_service()
-        if not service.retrieval.is_ready():
+        bundle = services()
+        if not bundle.retrieval.is_ready():
             fail("the index has not been built yet; run 'hlsguide index'")
-        result = approve_items(
-            items, wanted, service.curated, CuratedStore(service.settings.curated_dir), approved_by
-        )
+        curated = CuratedAnswers(bundle.settings, bundle.retrieval)
+        store = CuratedStore(bundle.settings.curated_dir)
+        result = approve_items(items, wanted, curated, store, approved_by)
     except ValueError as exc:
         fail(str(exc))
     table = Table("id", "result")

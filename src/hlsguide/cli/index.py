@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from hlsguide.cli.common import console, errors, fail, service
-from hlsguide.retrieval.index import IndexLockedError, IndexReport
+from hlsguide.cli.common import console, errors, fail, services
+
+if TYPE_CHECKING:
+    from hlsguide.retrieval.index import IndexReport
 
 
 def index(
@@ -21,7 +23,9 @@ def index(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Index documents incrementally: only new or changed documents are embedded."""
-    svc = service()
+    from hlsguide.retrieval.index import IndexLockedError
+
+    retrieval = services().retrieval
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -36,7 +40,7 @@ def index(
             bar.update(task, completed=done, total=total)
 
         try:
-            report = svc.build(paths or None, progress)
+            report = retrieval.build(paths or None, progress)
         except IndexLockedError as exc:
             fail(str(exc))
     for doc_id, warnings in report.warnings.items():

@@ -7,11 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hlsguide.cli.common import console, errors, fail, service
-from hlsguide.insights.render import render_csv, render_markdown
-from hlsguide.insights.report import build_report, parse_since
-from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.storage import Store
+from hlsguide.cli.common import console, errors, fail, services
 
 
 def insights(
@@ -37,20 +33,24 @@ def insights(
     comments, most-asked topics: so curators know what to write next."""
     if fmt not in ("md", "csv"):
         fail(f"--format must be 'md' or 'csv', not '{fmt}'")
+    from hlsguide.insights.render import render_csv, render_markdown
+    from hlsguide.insights.report import build_report, parse_since
+    from hlsguide.retrieval.service import IndexNotReadyError
+
     try:
         start = parse_since(since) if since else None
     except ValueError as exc:
         fail(str(exc))
-    retrieval = service()
-    settings = retrieval.settings
+    bundle = services()
+    settings, retrieval = bundle.settings, bundle.retrieval
     if not settings.answer_log:
         errors.print("[yellow]note:[/] HLSGUIDE_ANSWER_LOG is off; no new answers are logged")
     try:
-        documents = retrieval.searcher().snapshot.documents
+        documents = retrieval.snapshot().documents
     except IndexNotReadyError:
         documents = None
     report = build_report(
-        Store(settings.resolved_database_url),
+        bundle.store,
         retrieval.embedder,
         since=start,
         below=below,

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from hlsguide.cli.common import console, fail
-from hlsguide.config import Settings
-from hlsguide.storage import Store
-from hlsguide.storage.api_keys import SCOPES, create_api_key, list_api_keys, revoke_api_key
+from hlsguide.cli.common import console, fail, services
+
+if TYPE_CHECKING:
+    from hlsguide.storage import Store
 
 app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
 
 def _store() -> Store:
-    settings = Settings()
-    return Store(settings.resolved_database_url, settings.migrate_on_start)
+    return services().store
 
 
 @app.command()
 def create(
     name: Annotated[str, typer.Argument(help="Who or what the key is for.")],
-    scope: Annotated[list[str], typer.Option("--scope", help=f"One of {', '.join(SCOPES)}.")],
+    scope: Annotated[list[str], typer.Option("--scope", help="ask or admin (repeat for both).")],
 ) -> None:
     """Create a key and print it once; only its hash is kept."""
+    from hlsguide.storage.api_keys import create_api_key
+
     try:
         key, record = create_api_key(_store(), name, scope)
     except ValueError as exc:
@@ -37,6 +38,8 @@ def create(
 @app.command("list")
 def list_keys() -> None:
     """Keys by id, name, scopes and state (never the key)."""
+    from hlsguide.storage.api_keys import list_api_keys
+
     table = Table("id", "name", "scopes", "created", "revoked")
     for record in list_api_keys(_store()):
         table.add_row(
@@ -52,6 +55,8 @@ def list_keys() -> None:
 @app.command()
 def revoke(key_id: Annotated[str, typer.Argument(help="The key's id.")]) -> None:
     """Revoke a key at once."""
+    from hlsguide.storage.api_keys import revoke_api_key
+
     if not revoke_api_key(_store(), key_id):
         fail(f"no live key with id '{key_id}'")
     console.print(f"revoked {key_id}")

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from hlsguide.cli.common import errors
-from hlsguide.config import Settings
-from hlsguide.retrieval.service import RetrievalService
 
 
 def mcp() -> None:
     """Serve the guide to an AI assistant over MCP (stdio): tools search_guidance and
     ask_guidance. The assistant's host starts this command; see the README for its config."""
+    from hlsguide.bootstrap import build_services
     from hlsguide.channels.mcp_server import build_server
 
-    settings = Settings()
-    if not RetrievalService(settings).is_ready():
+    services = build_services()
+    if not services.retrieval.is_ready():
         # stderr, as stdout carries the protocol. The tools answer with the same reason.
         errors.print("[yellow]warning:[/] no index yet; run 'hlsguide index' first")
-    build_server(settings).run("stdio")
+    build_server(services).run("stdio")

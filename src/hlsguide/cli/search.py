@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from hlsguide.cli.common import console, fail, service
-from hlsguide.retrieval.search import SearchMode
-from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.types import SearchFilters
+from hlsguide.cli.common import console, fail, services
+from hlsguide.cli.remote import SERVER_HELP, post, server_and_key
+from hlsguide.retrieval.modes import SearchMode
+
+if TYPE_CHECKING:
+    from hlsguide.types import Hit, SearchFilters
 
 
 def search(
@@ -21,18 +23,20 @@ def search(
     topic: Annotated[list[str] | None, typer.Option("--topic", help="Only these topics.")] = None,
     mode: Annotated[SearchMode, typer.Option("--mode")] = SearchMode.HYBRID,
     as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+    server: Annotated[str | None, typer.Option("--server", help=SERVER_HELP)] = None,
 ) -> None:
     """Search the index (hybrid dense + BM25 by default)."""
     if not query.strip():
         fail("the query is empty")
-    try:
-        hits = (
-            service()
-            .searcher()
-            .search(query, k, SearchFilters(kinds=kind or [], topics=topic or []), mode)
-        )
-    except IndexNotReadyError as exc:
-        fail(str(exc))
+    from hlsguide.types import Hit, SearchFilters
+
+    filters = SearchFilters(kinds=kind or [], topics=topic or [])
+    url, key = server_and_key(server)
+    if url:
+        body = {"query": query, "k": k, "filters": filters.model_dump(), "mode": mode.value}
+        hits = [Hit.model_validate(hit) for hit in post(url, "/v1/search", body, key)["hits"]]
+    else:
+        hits = _search_here(query, k, filters, mode)
     if as_json:
         console.print_json(json.dumps([hit.model_dump() for hit in hits]))
         return
@@ -48,10 +52,22 @@ def search(
     console.print(table)
 
 
+def _search_here(query: str, k: int, filters: SearchFilters, mode: SearchMode) -> list[Hit]:
+    """Hits found in this process (the model loads here)."""
+    from hlsguide.retrieval.service import IndexNotReadyError
+
+    try:
+        return services().retrieval.searcher().search(query, k, filters, mode)
+    except IndexNotReadyError as exc:
+        fail(str(exc))
+
+
 def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the indexed documents."""
+    from hlsguide.retrieval.service import IndexNotReadyError
+
     try:
-        documents = service().searcher().snapshot.documents
+        documents = services().retrieval.snapshot().documents
     except IndexNotReadyError as exc:
         fail(str(exc))
     if as_json:

@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from hlsguide.config import Settings
-
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default HLSGUIDE_HOST).")] = None,
@@ -17,6 +15,7 @@ def serve(
     import uvicorn
 
     from hlsguide.api.app import create_app
+    from hlsguide.config import Settings
     from hlsguide.observability.logs import configure_logging
 
     settings = Settings()

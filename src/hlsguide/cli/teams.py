@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from hlsguide.channels.teams.manifest import ManifestError, build_package
 from hlsguide.cli.common import console, fail
 
 
@@ -25,6 +24,8 @@ def teams_manifest(
 ) -> None:
     """Write the Teams app package (manifest.json, color.png, outline.png) for upload in
     Teams admin centre or "Upload a custom app"."""
+    from hlsguide.channels.teams.manifest import ManifestError, build_package
+
     try:
         icons = [path.read_bytes() if path else None for path in (color_icon, outline_icon)]
         package = build_package(app_id, host, *icons)

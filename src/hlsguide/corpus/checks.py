@@ -16,18 +16,41 @@ import yaml
 
 from hlsguide.corpus.frontmatter import (
     FOLDER_KIND,
+    FrontMatter,
     FrontMatterError,
     load_contract,
     split_front_matter,
     validate_front_matter,
 )
 from hlsguide.corpus.markup import CITATION_GROUP, citation_keys, cross_links, plain_words
+from hlsguide.corpus.units import (
+    KEY_POINTS,
+    MISREADINGS,
+    QUESTIONS,
+    UNIT_SECTIONS,
+    Unit,
+    first_word,
+    opens_dangling,
+    opens_imperative,
+    parse_units,
+    prose_end,
+    sections,
+    sentences,
+)
 
 MIN_WORDS, MAX_WORDS = 300, 1200
 # A paragraph this long is prose that states something, so it must carry a citation.
 UNCITED_PARAGRAPH_WORDS = 20
 SHARED_RUN_WORDS = 12
 REFERENCE_TYPES = {"book", "chapter", "article-journal", "report", "webpage", "post"}
+
+# Contract v2: counts, sentences and words per unit kind.
+UNIT_WORDS_MAX = 900
+KEY_POINT_COUNT, KEY_POINT_SENTENCES, KEY_POINT_WORDS = (3, 6), (1, 2), (12, 60)
+QUESTION_COUNT, ANSWER_SENTENCES, ANSWER_WORDS_MAX = (3, 6), (2, 4), 90
+MISREADING_COUNT, CORRECTION_SENTENCES = (2, 4), (1, 3)
+CORRECTION_OPENING = re.compile(r"^(?:No|Not quite|Partly)[:,]")
+QUOTE_MARKS = ('"', "“")
 
 
 @dataclass(frozen=True)
@@ -75,12 +98,15 @@ def _paragraphs(body: str) -> list[str]:
     return [b.strip() for b in blocks if b.strip() and not b.strip().startswith("#")]
 
 
-def check_corpus(corpus_dir: Path) -> list[Problem]:
-    """Run every corpus rule over ``corpus_dir``; an empty list means the corpus is sound."""
+def check_corpus(corpus_dir: Path, research_dir: Path | None = None) -> list[Problem]:
+    """Run every corpus rule over ``corpus_dir``; an empty list means the corpus is sound.
+
+    With ``research_dir``, also flag runs of words shared with the research notes there.
+    """
     contract = load_contract()
     references, problems = load_references(corpus_dir / "references.yaml")
     docs: dict[str, tuple[Path, str]] = {}
-    parsed: list[tuple[Path, object, str]] = []
+    parsed: list[tuple[Path, FrontMatter, str]] = []
     for folder, kind in FOLDER_KIND.items():
         for path in sorted((corpus_dir / folder).glob("*.md")):
             rel = str(path.relative_to(corpus_dir.parent) if corpus_dir.parent else path)
@@ -100,47 +126,182 @@ def check_corpus(corpus_dir: Path) -> list[Problem]:
     for doc_id in sorted(contract.required_ids - docs.keys()):
         problems.append(Problem(str(corpus_dir), "required-id", f"'{doc_id}' is missing"))
 
-    for rel, meta, body in parsed:
+    for where, meta, body in parsed:
         for key in meta.references:
             if key not in references:
                 problems.append(
-                    Problem(str(rel), "reference", f"front matter cites unknown '{key}'")
+                    Problem(str(where), "reference", f"front matter cites unknown '{key}'")
                 )
         for key in citation_keys(body):
             if key not in references:
                 problems.append(
-                    Problem(str(rel), "citation", f"[@{key}] is not in references.yaml")
+                    Problem(str(where), "citation", f"[@{key}] is not in references.yaml")
                 )
         for target in cross_links(body):
             if target not in docs:
-                problems.append(Problem(str(rel), "cross-link", f"[[{target}]] names no document"))
-        words = len(plain_words(body))
+                problems.append(
+                    Problem(str(where), "cross-link", f"[[{target}]] names no document")
+                )
+        words = len(plain_words(body[: prose_end(body)]))
         if not MIN_WORDS <= words <= MAX_WORDS:
             problems.append(
-                Problem(str(rel), "length", f"{words} words; must be {MIN_WORDS} to {MAX_WORDS}")
+                Problem(str(where), "length", f"{words} words; must be {MIN_WORDS} to {MAX_WORDS}")
             )
         for paragraph in _paragraphs(body):
             if len(plain_words(paragraph)) >= UNCITED_PARAGRAPH_WORDS and not CITATION_GROUP.search(
                 paragraph
             ):
                 start = " ".join(paragraph.split()[:8])
-                problems.append(Problem(str(rel), "uncited-paragraph", f"'{start} ...'"))
+                problems.append(Problem(str(where), "uncited-paragraph", f"'{start} ...'"))
+        problems.extend(check_units(str(where), meta.kind, body))
     problems.extend(_shared_runs(parsed))
+    if research_dir is not None:
+        titles = [str(entry["title"]) for entry in references.values()]
+        problems.extend(_research_runs(parsed, research_dir, titles))
     return problems
 
 
-def _shared_runs(parsed: list[tuple[Path, object, str]]) -> list[Problem]:
+def _in_range(value: int, bounds: tuple[int, int]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
+def check_units(rel: str, kind: str, body: str) -> list[Problem]:
+    """Contract v2: the answer-ready sections, their counts, and units that stand alone."""
+    problems: list[Problem] = []
+    titles = [s.title for s in sections(body)]
+    present = [t for t in titles if t in UNIT_SECTIONS]
+    required = [KEY_POINTS, QUESTIONS] + ([MISREADINGS] if kind == "concept" else [])
+    for title in required:
+        if title not in present:
+            problems.append(Problem(rel, "unit-section", f"'## {title}' is missing"))
+    closing = titles[len(titles) - len(present) :]
+    if present and (closing != present or present != sorted(present, key=UNIT_SECTIONS.index)):
+        problems.append(
+            Problem(rel, "unit-section", "answer-ready sections must close the document, in order")
+        )
+    if kind in ("case", "source") and MISREADINGS in present:
+        problems.append(Problem(rel, "unit-section", f"'## {MISREADINGS}' is for concepts"))
+    unit_words = len(plain_words(body[prose_end(body) :]))
+    if unit_words > UNIT_WORDS_MAX:
+        problems.append(
+            Problem(rel, "unit-length", f"answer-ready sections have {unit_words} words; max 900")
+        )
+    units = parse_units(body, kind)
+    counts = {
+        "key_point": (KEY_POINT_COUNT, KEY_POINTS),
+        "question": (QUESTION_COUNT, QUESTIONS),
+        "misreading": (MISREADING_COUNT, MISREADINGS),
+    }
+    for unit_kind, (bounds, title) in counts.items():
+        found = sum(u.kind == unit_kind for u in units)
+        if title in present and not _in_range(found, bounds):
+            problems.append(
+                Problem(
+                    rel, "unit-count", f"{found} entries under '{title}'; {bounds[0]}-{bounds[1]}"
+                )
+            )
+    for unit in units:
+        problems.extend(check_unit(rel, unit))
+    return problems
+
+
+def check_unit(rel: str, unit: Unit) -> list[Problem]:
+    """The rules one unit must meet, by kind."""
+    label = (
+        f"{unit.kind.replace('_', ' ')} '{' '.join((unit.prompt or unit.text).split()[:6])} ...'"
+    )
+    found: list[Problem] = []
+
+    def problem(rule: str, detail: str) -> None:
+        found.append(Problem(rel, rule, f"{label}: {detail}"))
+
+    parts = sentences(unit.text)
+    words = len(plain_words(unit.text))
+    if "\n\n" in unit.text:
+        problem("unit-shape", "must be one paragraph")
+    if unit.kind == "step":
+        if not opens_imperative(unit.text):
+            problem("unit-opener", f"opens with '{first_word(unit.text)}', not an imperative verb")
+        if not CITATION_GROUP.search(unit.text):
+            problem("unit-citation", "has no [@key] citation")
+        return found
+    if opens_dangling(unit.text):
+        problem("unit-opener", f"opens with '{first_word(unit.text)}'; name the subject")
+    uncited = [p for p in parts if not CITATION_GROUP.search(p)]
+    if uncited:
+        problem("unit-citation", f"sentence without a citation: '{uncited[0][:60]}'")
+    if unit.kind == "key_point":
+        if not _in_range(len(parts), KEY_POINT_SENTENCES):
+            problem("unit-sentences", f"{len(parts)} sentences; 1-2")
+        if not _in_range(words, KEY_POINT_WORDS):
+            problem("unit-length", f"{words} words; 12-60")
+    elif unit.kind == "question":
+        if not (unit.prompt or "").endswith("?"):
+            problem("unit-question", "the heading must be a question ending with '?'")
+        if not _in_range(len(parts), ANSWER_SENTENCES):
+            problem("unit-sentences", f"answer has {len(parts)} sentences; 2-4")
+        if words > ANSWER_WORDS_MAX:
+            problem("unit-length", f"answer has {words} words; max {ANSWER_WORDS_MAX}")
+    else:
+        if not (unit.prompt or "").startswith(QUOTE_MARKS):
+            problem("unit-misreading", "the heading must quote the misreading")
+        if not CORRECTION_OPENING.match(unit.text):
+            problem("unit-opener", "the correction must open with 'No:', 'Not quite:' or 'Partly:'")
+        if not _in_range(len(parts), CORRECTION_SENTENCES):
+            problem("unit-sentences", f"correction has {len(parts)} sentences; 1-3")
+    return found
+
+
+def unit_totals(corpus_dir: Path) -> dict[str, int]:
+    """Documents and answer-ready units in the corpus, by kind (for the README's totals)."""
+    totals = {"documents": 0, "key_point": 0, "question": 0, "misreading": 0, "step": 0}
+    for folder, kind in FOLDER_KIND.items():
+        for path in sorted((corpus_dir / folder).glob("*.md")):
+            try:
+                _, body, _ = split_front_matter(path.read_text(encoding="utf-8"))
+            except (FrontMatterError, UnicodeDecodeError):
+                continue
+            totals["documents"] += 1
+            for unit in parse_units(body, kind):
+                totals[unit.kind] += 1
+    return totals
+
+
+def _runs(words: list[str]) -> set[tuple[str, ...]]:
+    return {
+        tuple(words[i : i + SHARED_RUN_WORDS]) for i in range(len(words) - SHARED_RUN_WORDS + 1)
+    }
+
+
+def _research_runs(
+    parsed: list[tuple[Path, FrontMatter, str]], research_dir: Path, titles: list[str]
+) -> list[Problem]:
+    """Documents sharing a run of SHARED_RUN_WORDS words with the research notes.
+
+    Runs inside a publication's title are not prose, so naming a long title is allowed.
+    """
+    notes: dict[tuple[str, ...], str] = {}
+    for note in sorted(research_dir.glob("*.md")):
+        for run in _runs(plain_words(note.read_text(encoding="utf-8"))):
+            notes.setdefault(run, note.name)
+    for title in titles:
+        for run in _runs(plain_words(title)):
+            notes.pop(run, None)
+    problems = []
+    for rel, _, body in parsed:
+        for run in sorted(_runs(plain_words(body)) & notes.keys()):
+            problems.append(
+                Problem(str(rel), "research-run", f"shares '{' '.join(run)}' with {notes[run]}")
+            )
+    return problems
+
+
+def _shared_runs(parsed: list[tuple[Path, FrontMatter, str]]) -> list[Problem]:
     """Pairs of documents sharing a run of SHARED_RUN_WORDS identical words."""
     seen: dict[tuple[str, ...], Path] = {}
     pairs: dict[tuple[Path, Path], str] = {}
     for rel, _, body in parsed:
-        words = plain_words(body)
-        own: set[tuple[str, ...]] = set()
-        for i in range(len(words) - SHARED_RUN_WORDS + 1):
-            run = tuple(words[i : i + SHARED_RUN_WORDS])
-            if run in own:
-                continue
-            own.add(run)
+        for run in sorted(_runs(plain_words(body))):
             other = seen.setdefault(run, rel)
             if other != rel:
                 pairs.setdefault((other, rel), " ".join(run))
@@ -150,14 +311,25 @@ def _shared_runs(parsed: list[tuple[Path, object, str]]) -> list[Problem]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry: check the corpus folder given (default ``corpus``)."""
-    args = sys.argv[1:] if argv is None else argv
+    """Command-line entry: ``[CORPUS_DIR] [--research DIR]``; prints problems and unit totals."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    research_dir = None
+    if "--research" in args:
+        at = args.index("--research")
+        research_dir = Path(args[at + 1])
+        del args[at : at + 2]
     corpus_dir = Path(args[0] if args else "corpus")
-    problems = check_corpus(corpus_dir)
+    problems = check_corpus(corpus_dir, research_dir)
     by_rule: dict[str, int] = defaultdict(int)
     for problem in problems:
         print(problem)
         by_rule[problem.rule] += 1
+    totals = unit_totals(corpus_dir)
+    print(
+        f"{totals['documents']} documents: {totals['key_point']} key points, "
+        f"{totals['question']} questions, {totals['misreading']} misreadings, "
+        f"{totals['step']} steps"
+    )
     print(f"{len(problems)} problems" + (f" {dict(by_rule)}" if problems else ""))
     return 1 if problems else 0
 

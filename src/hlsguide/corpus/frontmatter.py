@@ -116,7 +116,7 @@ def validate_front_matter(
     return FrontMatter(
         id=doc_id,
         title=data["title"].strip(),
-        kind=kind,
+        kind=str(kind),
         summary=data["summary"].strip(),
         principles=principles,
         topics=topics,

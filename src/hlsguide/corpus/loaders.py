@@ -59,7 +59,7 @@ def markdown_sections(text: str, offset: int = 0) -> list[Section]:
     ]
     sections: list[Section] = []
     path: list[tuple[int, str]] = []
-    cursor, current_path = 0, []
+    cursor, current_path = 0, list[str]()
     for match in [*headings, None]:
         end = match.start() if match else len(text)
         body = text[cursor:end]
@@ -346,7 +346,8 @@ def load_html(path: Path, data: bytes) -> SourceDocument:
     findings = Findings()
     for tag in soup(["script", "style", "template", "noscript", "svg", "iframe", "object"]):
         tag.decompose()
-    for tag in soup.find_all(_hidden_html_reason):
+    # bs4's stubs want a bool filter; it takes any truthy result (here: the reason).
+    for tag in soup.find_all(_hidden_html_reason):  # type: ignore[arg-type]
         if tag.decomposed:
             continue
         text = " ".join(tag.get_text(" ", strip=True).split())

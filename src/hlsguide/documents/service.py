@@ -65,7 +65,7 @@ def _parse_result(path: str, max_pages: int) -> dict:
 
 
 @cache
-def _parser_context() -> multiprocessing.context.BaseContext:
+def _parser_context() -> multiprocessing.context.ForkServerContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["hlsguide.documents.service"])
     return context
@@ -126,7 +126,7 @@ class DocumentService:
         existing = self._files_by_id()
         if parsed.id in existing and not replace:
             raise UploadError(409, f"a document with id '{parsed.id}' exists; pass replace=true")
-        indexed = self.retrieval.searcher().snapshot.documents if self.retrieval.is_ready() else {}
+        indexed = self.retrieval.snapshot().documents if self.retrieval.is_ready() else {}
         if parsed.id in indexed and parsed.id not in existing:
             raise UploadError(409, f"'{parsed.id}' is a corpus document and cannot be replaced")
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -148,7 +148,7 @@ class DocumentService:
             if previous and backup is not None:
                 previous.write_bytes(backup)
             raise
-        chunks = len(self.retrieval.searcher().snapshot.documents[parsed.id]["chunk_ids"])
+        chunks = len(self.retrieval.snapshot().documents[parsed.id]["chunk_ids"])
         return StoredDocument(
             id=parsed.id,
             title=parsed.title,
@@ -169,7 +169,7 @@ class DocumentService:
 
     def list(self) -> list[dict]:
         """Uploaded documents in the live index."""
-        documents = self.retrieval.searcher().snapshot.documents
+        documents = self.retrieval.snapshot().documents
         files = self._files_by_id()
         return [
             {
@@ -186,7 +186,7 @@ class DocumentService:
         """Remove an upload and re-index; corpus documents are managed in git, not here."""
         path = self._files_by_id().get(document_id)
         if path is None:
-            known = self.retrieval.searcher().snapshot.documents
+            known = self.retrieval.snapshot().documents
             if document_id in known:
                 raise UploadError(403, f"'{document_id}' is a corpus document; change it in git")
             raise UploadError(404, f"no uploaded document with id '{document_id}'")

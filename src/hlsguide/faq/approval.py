@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from hlsguide.answer.curated import CuratedAnswer, CuratedAnswers, CuratedStore
 from hlsguide.faq.checkpoint import SUFFIX as CHECKPOINT_SUFFIX
-from hlsguide.faq.curated import CuratedAnswer, CuratedAnswers, CuratedStore
 from hlsguide.faq.results import BatchReport, ItemResult, answer_body
 
 
@@ -87,7 +87,7 @@ def approve(
             mode=answer.mode,
             approved_by=approved_by,
             source_answer_id=answer.answer_id,
-            index_version=curated.retrieval.searcher().snapshot.generation,
+            index_version=curated.retrieval.snapshot().generation,
         )
         if broken := entry.problems():
             result.skipped[item.id] = "; ".join(broken)

@@ -22,6 +22,15 @@ from hlsguide.faq.results import BatchReport, ItemResult
 from hlsguide.faq.runner import Asker, run_batch
 from hlsguide.retrieval.index import current_generation
 from hlsguide.storage import Store
+from hlsguide.storage.faq_jobs import (
+    claim_faq_job,
+    create_faq_job,
+    faq_job,
+    faq_job_items,
+    finish_faq_job,
+    heartbeat_faq_job,
+    record_faq_item,
+)
 from hlsguide.storage.models import FaqJob
 
 log = logging.getLogger(__name__)
@@ -35,12 +44,12 @@ class JobSink:
         self.job_id = job_id
 
     def finished(self) -> dict[str, ItemResult]:
-        items = self.store.faq_job_items(self.job_id)
+        items = faq_job_items(self.store, self.job_id)
         return {row.item_id: ItemResult.model_validate(row.result) for row in items}
 
     def record(self, result: ItemResult) -> None:
-        self.store.record_faq_item(
-            self.job_id, result.id, result.status, result.model_dump(mode="json")
+        record_faq_item(
+            self.store, self.job_id, result.id, result.status, result.model_dump(mode="json")
         )
 
 
@@ -63,8 +72,8 @@ class FaqJobs:
         self, questions: list[FaqQuestion], mode: str, concurrency: int, title: str
     ) -> FaqJob:
         """Store a queued job (the caller then starts it with ``start``)."""
-        return self.store.create_faq_job(
-            mode, title, concurrency, [q.model_dump() for q in questions]
+        return create_faq_job(
+            self.store, mode, title, concurrency, [q.model_dump() for q in questions]
         )
 
     def start(self, job_id: str) -> None:
@@ -75,7 +84,7 @@ class FaqJobs:
 
     async def status(self, job_id: str) -> FaqJob | None:
         """The job as stored; a job whose worker went silent is taken over by this one."""
-        job = await asyncio.to_thread(self.store.faq_job, job_id)
+        job = await asyncio.to_thread(faq_job, self.store, job_id)
         if job is not None and self.is_stale(job):
             self.start(job_id)
         return job
@@ -100,9 +109,11 @@ class FaqJobs:
 
     async def _run(self, job_id: str) -> None:
         stale_before = datetime.now(UTC) - self.lease
-        if not await asyncio.to_thread(self.store.claim_faq_job, job_id, self.worker, stale_before):
+        if not await asyncio.to_thread(
+            claim_faq_job, self.store, job_id, self.worker, stale_before
+        ):
             return  # another worker runs it
-        job = await asyncio.to_thread(self.store.faq_job, job_id)
+        job = await asyncio.to_thread(faq_job, self.store, job_id)
         assert job is not None
         heartbeat = asyncio.get_running_loop().create_task(self._beat(job_id))
         try:
@@ -113,13 +124,13 @@ class FaqJobs:
                 concurrency=job.concurrency,
                 sink=JobSink(self.store, job_id),
             )
-            await asyncio.to_thread(self.store.finish_faq_job, job_id, self.worker, "done")
+            await asyncio.to_thread(finish_faq_job, self.store, job_id, self.worker, "done")
         except asyncio.CancelledError:
             raise  # the process is stopping; another worker takes the job over
         except Exception as exc:
             log.exception("FAQ job %s failed", job_id)
             await asyncio.to_thread(
-                self.store.finish_faq_job, job_id, self.worker, "failed", str(exc)
+                finish_faq_job, self.store, job_id, self.worker, "failed", str(exc)
             )
         finally:
             heartbeat.cancel()
@@ -128,5 +139,5 @@ class FaqJobs:
         interval = max(1.0, self.settings.faq_job_lease_seconds / 4)
         while True:
             await asyncio.sleep(interval)
-            if not await asyncio.to_thread(self.store.heartbeat_faq_job, job_id, self.worker):
+            if not await asyncio.to_thread(heartbeat_faq_job, self.store, job_id, self.worker):
                 return

@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from hlsguide.faq import DEFAULT_TITLE
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.types import Answer, Publication
 
-DEFAULT_TITLE = "Frequently asked questions"
 UNGROUPED = "Other questions"
 _SOURCES_HEADING = re.compile(r"(?<!\n)\n*^### Sources\s*$", re.MULTILINE)
 

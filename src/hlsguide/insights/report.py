@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from hlsguide.insights.clustering import greedy_clusters
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.storage import Store
+from hlsguide.storage.answer_log import answers_since, feedback_since
 from hlsguide.storage.models import AnswerRecord
 
 EXAMPLES_PER_GROUP = 5
@@ -128,7 +129,7 @@ def _gaps(rows: list[AnswerRecord], embedder: Embedder, similarity: float) -> li
 def _down_voted(
     store: Store, since: datetime | None, exclude_channels: tuple[str, ...]
 ) -> tuple[list[DownVoted], int, int]:
-    votes = [(f, a) for f, a in store.feedback_since(since) if a.channel not in exclude_channels]
+    votes = [(f, a) for f, a in feedback_since(store, since) if a.channel not in exclude_channels]
     up = sum(1 for f, _ in votes if f.rating > 0)
     rated: dict[str, DownVoted] = {}
     for feedback, answer in votes:
@@ -188,7 +189,7 @@ def build_report(
     """Read the answer log from ``since`` on. ``documents`` (the index's document metadata)
     adds the topics of the documents answers cited; without it that part is left out.
     Batch FAQ runs (channel ``faq``) are curators' questions, so they are left out by default."""
-    rows = [r for r in store.answers_since(since) if r.channel not in exclude_channels]
+    rows = [r for r in answers_since(store, since) if r.channel not in exclude_channels]
     weak = [r for r in rows if r.refused or r.confidence < below]
     down_voted, up, down = _down_voted(store, since, exclude_channels)
     return InsightsReport(

@@ -21,7 +21,7 @@ class IndexCollector:
     def collect(self):
         if not self.retrieval.is_ready():
             return
-        snapshot = self.retrieval.searcher().snapshot
+        snapshot = self.retrieval.snapshot()
         chunks = GaugeMetricFamily("hlsguide_index_chunks", "Passages in the live index.")
         chunks.add_metric([], len(snapshot.chunks))
         documents = GaugeMetricFamily("hlsguide_index_documents", "Documents in the live index.")

@@ -30,7 +30,7 @@ from hlsguide.corpus.loaders import IngestError, discover, load_document
 from hlsguide.retrieval.chunking import chunk_document
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.lexical import LexicalIndex
-from hlsguide.retrieval.vector_store import ChromaVectorStore, VectorStore
+from hlsguide.retrieval.vector_store import VectorStore, VectorStoreFactory, chroma_stores
 from hlsguide.types import Chunk, SourceDocument
 
 FORMAT_VERSION = 1
@@ -131,8 +131,14 @@ class Snapshot:
         return self.manifest["documents"]
 
     @classmethod
-    def load(cls, settings: Settings, generation: str | None = None) -> Snapshot | None:
-        """Load ``generation`` (default: the live one); None when there is no index."""
+    def load(
+        cls,
+        settings: Settings,
+        generation: str | None = None,
+        stores: VectorStoreFactory | None = None,
+    ) -> Snapshot | None:
+        """Load ``generation`` (default: the live one); None when there is no index. Vectors are
+        opened by ``stores`` (default: Chroma as the settings say)."""
         index_dir = settings.index_dir
         generation = generation or current_generation(index_dir)
         if generation is None:
@@ -146,7 +152,7 @@ class Snapshot:
             manifest=manifest,
             chunks=chunks,
             lexical=LexicalIndex.load(directory / "bm25"),
-            vectors=ChromaVectorStore.open(generation, directory, settings.chroma_url),
+            vectors=(stores or chroma_stores(settings.chroma_url))(generation, directory),
         )
 
 
@@ -161,9 +167,12 @@ def _new_generation_name(index_dir: Path) -> str:
 class IndexBuilder:
     """Builds a new generation from source paths, incrementally, then switches to it."""
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, stores: VectorStoreFactory | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.stores = stores or chroma_stores(settings.chroma_url)
         self.index_dir = settings.index_dir
 
     def run(
@@ -199,9 +208,10 @@ class IndexBuilder:
 
     def _drop_generation(self, name: str) -> None:
         if self.settings.chroma_url:
-            # A collection that was never created is fine to miss.
+            # The vectors live on a server, not in the directory. A collection that was never
+            # created is fine to miss.
             with contextlib.suppress(Exception):
-                ChromaVectorStore.open(name, self.index_dir / name, self.settings.chroma_url).drop()
+                self.stores(name, self.index_dir / name).drop()
         shutil.rmtree(self.index_dir / name, ignore_errors=True)
 
     def _load_sources(
@@ -273,12 +283,12 @@ class IndexBuilder:
         generation = _new_generation_name(self.index_dir)
         directory = self.index_dir / generation
         directory.mkdir(parents=True)
-        store = ChromaVectorStore.open(generation, directory, self.settings.chroma_url)
+        store = self.stores(generation, directory)
         manifest_docs: dict[str, dict] = {}
         all_chunks: list[Chunk] = []
 
-        if keep_old:
-            kept = {d: [] for d in keep_old}
+        if keep_old and previous is not None:  # only a previous generation has kept documents
+            kept: dict[str, list[Chunk]] = {d: [] for d in keep_old}
             for chunk in previous.chunks:
                 if chunk.document_id in kept:
                     kept[chunk.document_id].append(chunk)

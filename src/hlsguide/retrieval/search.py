@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+import re
 
 import numpy as np
 
@@ -10,15 +10,38 @@ from hlsguide.config import Settings
 from hlsguide.retrieval.embeddings import Embedder, embed_query
 from hlsguide.retrieval.fusion import cap_per_group, reciprocal_rank_fusion
 from hlsguide.retrieval.index import Snapshot
+from hlsguide.retrieval.modes import SearchMode
 from hlsguide.types import Hit, SearchFilters
 
 
-class SearchMode(StrEnum):
-    """Which retrievers take part."""
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9]+", text.lower()))
 
-    HYBRID = "hybrid"
-    DENSE = "dense"
-    LEXICAL = "bm25"
+
+def subject_of(title: str) -> tuple[str, ...]:
+    """The words naming what a document is about: its title before any dash, bracket or
+    colon, without a leading article ("Buurtzorg (Netherlands) - ..." -> ("buurtzorg",))."""
+    head = re.split(r" - | \(|: ", title, maxsplit=1)[0]
+    words = _words(head)
+    return words[1:] if words[:1] == ("the",) else words
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return n > 0 and any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+
+def named_subjects(query: str, subjects: dict[str, tuple[str, ...]]) -> set[str]:
+    """Ids whose subject phrase the query contains ("What is Buurtzorg?" names the Buurtzorg
+    case); a subject inside a longer named one ("learning" in "learning loops") does not
+    count, so the most specific name wins."""
+    words = _words(query)
+    named = {d: p for d, p in subjects.items() if _contains(words, p)}
+    return {
+        d
+        for d, p in named.items()
+        if not any(len(o) > len(p) and _contains(o, p) for o in named.values())
+    }
 
 
 class Searcher:
@@ -30,6 +53,13 @@ class Searcher:
         self.settings = settings
         self._by_id = {chunk.id: chunk for chunk in snapshot.chunks}
         self._document_of = {chunk.id: chunk.document_id for chunk in snapshot.chunks}
+        self._subjects = {
+            doc_id: subject_of(doc.get("title", "")) for doc_id, doc in snapshot.documents.items()
+        }
+
+    def named_documents(self, query: str) -> set[str]:
+        """Documents whose subject the query names (see ``named_subjects``)."""
+        return named_subjects(query, self._subjects)
 
     def _allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
@@ -66,12 +96,18 @@ class Searcher:
         )
         dense = list(similarity)
         lexical = self.lexical_ranking(query, fetch, filters) if mode != SearchMode.DENSE else []
-        fused = reciprocal_rank_fusion(
+        rankings = (
             [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)]
             if mode == SearchMode.HYBRID
-            else [(dense or lexical, 1.0)],
-            k=self.settings.rrf_k,
+            else [(dense or lexical, 1.0)]
         )
+        if mode == SearchMode.HYBRID and self.settings.subject_weight > 0:
+            # A third ranking: the passages of documents the query names, in fused order.
+            named = self.named_documents(query)
+            first = reciprocal_rank_fusion(rankings, k=self.settings.rrf_k)
+            subject = [cid for cid, _ in first if self._document_of[cid] in named]
+            rankings.append((subject, self.settings.subject_weight))
+        fused = reciprocal_rank_fusion(rankings, k=self.settings.rrf_k)
         scores = dict(fused)
         order = cap_per_group(
             (chunk_id for chunk_id, _ in fused),

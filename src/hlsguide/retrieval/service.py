@@ -17,6 +17,7 @@ from hlsguide.retrieval.index import (
     current_generation,
 )
 from hlsguide.retrieval.search import Searcher
+from hlsguide.retrieval.vector_store import VectorStoreFactory
 from hlsguide.types import SourceDocument
 
 
@@ -27,9 +28,17 @@ class IndexNotReadyError(RuntimeError):
 class RetrievalService:
     """Shared by the API, the CLI and the answer layer."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        stores: VectorStoreFactory | None = None,
+    ) -> None:
+        """``embedder`` and ``stores`` (how vectors are kept) default to what the settings
+        name: the bundled model, Chroma embedded or on a server."""
         self.settings = settings
         self._embedder = embedder
+        self._stores = stores
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
 
@@ -47,10 +56,14 @@ class RetrievalService:
             raise IndexNotReadyError("the index has not been built yet; run 'hlsguide index'")
         with self._lock:
             if self._searcher is None or self._searcher.snapshot.generation != live:
-                snapshot = Snapshot.load(self.settings, live)
+                snapshot = Snapshot.load(self.settings, live, self._stores)
                 assert snapshot is not None
                 self._searcher = Searcher(snapshot, self.embedder, self.settings)
             return self._searcher
+
+    def snapshot(self) -> Snapshot:
+        """The live generation: its chunks, documents and version."""
+        return self.searcher().snapshot
 
     def is_ready(self) -> bool:
         """True when a built index exists."""
@@ -63,4 +76,4 @@ class RetrievalService:
         parsed: Mapping[Path, SourceDocument] | None = None,
     ) -> IndexReport:
         """Run an incremental index build (see IndexBuilder)."""
-        return IndexBuilder(self.settings, self.embedder).run(paths, progress, parsed)
+        return IndexBuilder(self.settings, self.embedder, self._stores).run(paths, progress, parsed)

@@ -39,6 +39,22 @@ class VectorStore(Protocol):
         ...
 
 
+class VectorStoreFactory(Protocol):
+    """Opens (or creates) the vector store of one index generation."""
+
+    def __call__(self, generation: str, generation_dir: Path) -> VectorStore: ...
+
+
+def chroma_stores(chroma_url: str | None) -> VectorStoreFactory:
+    """Chroma: embedded under each generation's directory, or one collection per generation on
+    the server at ``chroma_url``."""
+
+    def open_store(generation: str, generation_dir: Path) -> VectorStore:
+        return ChromaVectorStore.open(generation, generation_dir, chroma_url)
+
+    return open_store
+
+
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     """Chroma metadata: scalar fields, and one boolean flag per topic and principle for filters."""
     meta: dict[str, Any] = {"document_id": chunk.document_id, "kind": chunk.kind}

@@ -1,5 +1,7 @@
-"""State (conversations, the answer log, feedback) behind one SQLAlchemy storage layer."""
+"""State behind one SQLAlchemy storage layer: the ``Store`` handle and one module per concern."""
 
-from hlsguide.storage.store import AnswerNotFoundError, ConversationNotFoundError, Store
+from hlsguide.storage.answer_log import AnswerNotFoundError
+from hlsguide.storage.conversations import ConversationNotFoundError
+from hlsguide.storage.store import Store
 
 __all__ = ["AnswerNotFoundError", "ConversationNotFoundError", "Store"]

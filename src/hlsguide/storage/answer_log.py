@@ -1,4 +1,5 @@
-"""What is kept of each answer: the learning log, or (log off) only what conversations need.
+"""What is kept of each answer: the learning log, or (log off) only what conversations need;
+and the feedback given on logged answers.
 
 With ``HLSGUIDE_ANSWER_LOG=true`` (the default) every answer is stored in full: question,
 standalone query, answer, citations, lens, confidence, mode, channel, refusal, fallback; it is
@@ -14,16 +15,88 @@ conversation, and none older than ``HLSGUIDE_TURN_RETENTION_HOURS``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
 
 from hlsguide.config import Settings
+from hlsguide.storage.conversations import record_turn
+from hlsguide.storage.models import AnswerChannelData, AnswerRecord, Feedback
 from hlsguide.storage.store import Store
 from hlsguide.types import Answer
 
-# Follow-ups read at most this many earlier turns (Store.history's default).
+# Follow-ups read at most this many earlier turns (conversations.history's default).
 TURNS_FOLLOW_UPS_NEED = 6
 # A channel field is an identifier, not a document: longer values are cut.
 MAX_CHANNEL_VALUE_CHARS = 200
+
+
+class AnswerNotFoundError(LookupError):
+    """No answer has this id."""
+
+
+def record_answer(store: Store, answer: Answer, channel: str = "api") -> None:
+    """Log an answer (it is also the conversation's turn)."""
+    with store.session() as session, session.begin():
+        session.add(
+            AnswerRecord(
+                id=answer.answer_id,
+                conversation_id=answer.conversation_id,
+                question=store.redact(answer.question),
+                standalone_query=store.redact(answer.standalone_query),
+                answer=answer.answer,
+                citations=[c.model_dump() for c in answer.citations],
+                lens=answer.lens.model_dump(),
+                mode=answer.mode,
+                channel=channel,
+                confidence=answer.confidence,
+                refused=int(answer.refused),
+                fallback=answer.fallback,
+            )
+        )
+
+
+def record_channel_data(store: Store, answer_id: str, data: dict[str, str]) -> None:
+    """Keep channel-supplied fields with a logged answer."""
+    with store.session() as session, session.begin():
+        session.add(AnswerChannelData(answer_id=answer_id, data=data))
+
+
+def add_feedback(store: Store, answer_id: str, rating: int, comment: str | None) -> int:
+    """Store feedback on an answer; raise AnswerNotFoundError for an unknown id."""
+    with store.session() as session, session.begin():
+        if session.get(AnswerRecord, answer_id) is None:
+            raise AnswerNotFoundError(f"no answer with id '{answer_id}'")
+        if comment is not None:
+            comment = store.redact(comment)
+        feedback = Feedback(answer_id=answer_id, rating=rating, comment=comment)
+        session.add(feedback)
+        session.flush()
+        return feedback.id
+
+
+def answers_since(store: Store, since: datetime | None = None) -> list[AnswerRecord]:
+    """Logged answers, oldest first, from ``since`` on (all when None)."""
+    query = select(AnswerRecord).order_by(AnswerRecord.created_at)
+    if since is not None:
+        query = query.where(AnswerRecord.created_at >= since)
+    with store.session() as session:
+        return list(session.scalars(query).all())
+
+
+def feedback_since(
+    store: Store, since: datetime | None = None
+) -> list[tuple[Feedback, AnswerRecord]]:
+    """Feedback with the answer it rates, oldest first, given from ``since`` on."""
+    query = (
+        select(Feedback, AnswerRecord)
+        .join(AnswerRecord, Feedback.answer_id == AnswerRecord.id)
+        .order_by(Feedback.created_at)
+    )
+    if since is not None:
+        query = query.where(Feedback.created_at >= since)
+    with store.session() as session:
+        return [(feedback, answer) for feedback, answer in session.execute(query).all()]
 
 
 class AnswerLog:
@@ -39,12 +112,12 @@ class AnswerLog:
         """Log ``answer`` in full, or keep its bare turn when the answer log is off."""
         if not self.settings.answer_log:
             keep_for = timedelta(hours=self.settings.turn_retention_hours)
-            self.store.record_turn(answer, keep_for, TURNS_FOLLOW_UPS_NEED)
+            record_turn(self.store, answer, keep_for, TURNS_FOLLOW_UPS_NEED)
             return
-        self.store.record_answer(answer, channel)
+        record_answer(self.store, answer, channel)
         kept = self.allowed(channel_data or {})
         if kept:
-            self.store.record_channel_data(answer.answer_id, kept)
+            record_channel_data(self.store, answer.answer_id, kept)
 
     def allowed(self, channel_data: Mapping[str, object]) -> dict[str, str]:
         """The channel fields the settings allow keeping, as short strings."""

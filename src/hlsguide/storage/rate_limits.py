@@ -24,8 +24,8 @@ class DatabaseRateLimiter:
         now = time.time()
         window = int(now // window_seconds)
         bucket = self.store.pseudonym(bucket)  # buckets name IP addresses and chat users
-        statement = self._insert(RateLimitWindow).values(bucket=bucket, window_start=window, hits=1)
-        statement = statement.on_conflict_do_update(
+        insert = self._insert(RateLimitWindow).values(bucket=bucket, window_start=window, hits=1)
+        statement = insert.on_conflict_do_update(
             index_elements=["bucket", "window_start"],
             set_={"hits": RateLimitWindow.hits + 1},
         ).returning(RateLimitWindow.hits)

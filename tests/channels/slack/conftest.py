@@ -11,17 +11,15 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
-import threading
 import time
 import uuid
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from support.servers import LiveServer
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
@@ -49,7 +47,7 @@ def _blocks_error(blocks: list | None) -> str | None:
     return None
 
 
-class FakeSlack:
+class FakeSlack(LiveServer):
     """slack.com for tests: Web API methods under ``/api/`` and response URLs under
     ``/response/``. Every call is recorded with its body and Authorization header."""
 
@@ -88,17 +86,7 @@ class FakeSlack:
                 return PlainTextResponse("invalid_blocks", status_code=400)
             return PlainTextResponse("ok")
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        super().__init__(app)
 
     @property
     def api_url(self) -> str:
@@ -131,16 +119,6 @@ class FakeSlack:
             return calls if len(calls) >= count else None
 
         return await self.wait_for(enough)
-
-    def __enter__(self) -> FakeSlack:
-        self._thread.start()
-        while not self._server.started:
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
 
 
 async def eventually(condition, timeout: float = 120.0, explain=lambda: ""):

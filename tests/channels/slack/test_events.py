@@ -10,8 +10,8 @@ import threading
 import httpx
 from fastapi import FastAPI
 
+from hlsguide.admission.limits import AnswerGate
 from hlsguide.answer.service import AnswerService
-from hlsguide.api.limits import AnswerGate
 from hlsguide.channels.slack import slack_router
 from hlsguide.channels.slack.app import PLACEHOLDER
 from hlsguide.channels.slack.blocks import USAGE
@@ -73,7 +73,7 @@ async def test_ack_returns_before_the_answer_exists(slack_settings, fake_slack, 
 
     held = HeldAnswers(answers)
     app = FastAPI()
-    app.include_router(slack_router(slack_settings, held))
+    app.include_router(slack_router(slack_settings, held, held.store))
     channel = unique("C")
     body = event_body(mention(channel, "What is a learning cycle?"))
     async with httpx.AsyncClient(
@@ -109,7 +109,7 @@ async def test_retries_never_produce_a_second_answer(
         store=Store(answers.store.engine.url.render_as_string(hide_password=False)),
     )
     app = FastAPI()
-    app.include_router(slack_router(slack_settings, other_worker))
+    app.include_router(slack_router(slack_settings, other_worker, other_worker.store))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"
     ) as client:
@@ -205,7 +205,7 @@ async def test_empty_mention_gets_usage_and_bad_question_gets_reason(slack_clien
 async def test_busy_guide_says_so_instead_of_queueing_forever(slack_settings, fake_slack, answers):
     gate = AnswerGate(slots=1, queue=0)
     app = FastAPI()
-    app.include_router(slack_router(slack_settings, answers, gate))
+    app.include_router(slack_router(slack_settings, answers, answers.store, gate))
     channel = unique("C")
     async with (
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,

@@ -12,8 +12,6 @@ real corpus all run for real."""
 from __future__ import annotations
 
 import itertools
-import socket
-import threading
 import time
 import uuid
 from typing import Any
@@ -21,11 +19,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from microsoft_agents.hosting.core import AgentAuthConfiguration, AnonymousTokenProvider
+from support.servers import LiveServer
 
 from hlsguide.api.app import create_app
 from hlsguide.channels.teams import mount_teams
@@ -41,34 +39,7 @@ TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/uk/"
 OUTBOUND_TOKEN = "local-entra-token-for-the-bot"
 
 
-class LocalServer:
-    """A FastAPI app served by uvicorn on 127.0.0.1 in a thread."""
-
-    def __init__(self, app: FastAPI) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        self._thread.start()
-        while not self._server.started:
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
-
-
-class Connector(LocalServer):
+class Connector(LiveServer):
     """The Bot Connector for tests: records every activity posted to a conversation."""
 
     def __init__(self) -> None:
@@ -99,7 +70,7 @@ class Connector(LocalServer):
         return [p for p in self.posts if p["activity"].get("type") == "message"]
 
 
-class KeyServer(LocalServer):
+class KeyServer(LiveServer):
     """login.botframework.com for tests: OpenID metadata pointing at a JWKS of our keys,
     each endorsed for msteams as Bot Framework's are. Counts key-set fetches."""
 
@@ -305,7 +276,16 @@ async def secured_client(answers, teams_settings, key_server):
         teams_openid_metadata_url=key_server.metadata_url,
     )
     app = create_app(answers.settings, answers.retrieval, answers)
-    mount_teams(app, settings, answers, token_provider_factory=LocalTokenProvider)
+    services = app.state.services
+    mount_teams(
+        app,
+        settings,
+        answers,
+        services.store,
+        services.gate,
+        services.rate_limiter,
+        token_provider_factory=LocalTokenProvider,
+    )
     LocalTokenProvider.requests = 0
     async with _client(app) as client:
         yield client

@@ -16,6 +16,7 @@ from hlsguide.answer.generators.llm import LLMGenerator
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
 from hlsguide.config import Settings
+from hlsguide.storage.conversations import history
 
 pytestmark = pytest.mark.slow
 
@@ -219,8 +220,8 @@ def test_demo_page_streams_a_cited_answer_with_source_cards(answers, context, li
             "question": FOLLOW_UP,
             "conversation_id": done["conversation_id"],
         }
-        history = answers.store.history(done["conversation_id"])
-        assert [earlier.question for earlier in history] == [QUESTION, FOLLOW_UP]
+        turns = history(answers.store, done["conversation_id"])
+        assert [earlier.question for earlier in turns] == [QUESTION, FOLLOW_UP]
 
         # Escape from the question field closes the panel and returns focus to the launcher.
         page.get_by_label("Your question").focus()
@@ -453,7 +454,6 @@ def awkward_stream_app(settings) -> FastAPI:
     from hlsguide.channels.widget import mount_widget
 
     app = FastAPI()
-    app.state.settings = settings
     mount_widget(app, settings)
     citation = {"heading": "", "kind": "concept", "quote": "q", "publications": []}
     events = [("lens", {})]

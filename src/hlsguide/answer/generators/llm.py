@@ -43,7 +43,7 @@ def chat_model(settings: Settings):
 
 def pack_passages(request: GenerationRequest, budget: int) -> str:
     """Numbered, delimited passages, in rank order, until the token budget is spent."""
-    blocks, used = [], 0
+    blocks, used = list[str](), 0
     for n, hit in enumerate(request.passages, start=1):
         chunk = hit.chunk
         block = (

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from hlsguide.api.deps import AnswersDep
+from hlsguide.bootstrap.deps import AnswersDep, GateDep
 from hlsguide.types import Answer, SearchFilters
 
 router = APIRouter(prefix="/v1", tags=["answers"])
@@ -48,11 +48,11 @@ class AskRequest(BaseModel):
         503: {"description": "The index is still being built, or the service is at capacity"},
     },
 )
-async def ask(body: AskRequest, answers: AnswersDep, request: Request) -> Answer:
+async def ask(body: AskRequest, answers: AnswersDep, gate: GateDep) -> Answer:
     """Answer with Markdown whose every ``[n]`` resolves to a citation (passage, quote,
     publications), the complexity lens, the mode used and timings. Out-of-scope questions
     and weak retrieval get a refusal that says what the guide covers."""
-    async with request.app.state.answer_gate.admit():
+    async with gate.admit():
         return await run_in_threadpool(answers.ask, body.question, **body.options())
 
 
@@ -65,11 +65,10 @@ def _sse(event: str, data: dict) -> str:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}, 404: {}, 422: {}, 503: {}},
 )
-async def ask_stream(body: AskRequest, answers: AnswersDep, request: Request) -> StreamingResponse:
+async def ask_stream(body: AskRequest, answers: AnswersDep, gate: GateDep) -> StreamingResponse:
     """Server-sent events: ``lens``, then ``delta`` (verified answer text), ``citation`` per
     source, and ``done`` with the answer's metadata. Errors in the request are raised before
     the stream opens, as plain 4xx responses."""
-    gate = request.app.state.answer_gate
     async with gate.admit():
         prepared = await run_in_threadpool(answers.prepare, body.question, **body.options())
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, UploadFile
+from fastapi import APIRouter, HTTPException, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from hlsguide.documents.service import DocumentService, UploadError
+from hlsguide.bootstrap.deps import DocumentsDep
+from hlsguide.documents.service import UploadError
 from hlsguide.retrieval.index import IndexLockedError
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -27,10 +28,6 @@ class DocumentListItem(BaseModel):
     title: str
     chunks: int
     file: str
-
-
-def _service(request: Request) -> DocumentService:
-    return request.app.state.documents
 
 
 async def _read_capped(upload: UploadFile, limit: int) -> bytes:
@@ -57,10 +54,11 @@ def _refuse(exc: Exception) -> HTTPException:
         422: {"description": "Empty, unparseable, or too slow to parse"},
     },
 )
-async def upload_document(request: Request, file: UploadFile, replace: bool = False) -> DocumentOut:
+async def upload_document(
+    service: DocumentsDep, file: UploadFile, replace: bool = False
+) -> DocumentOut:
     """Upload a PDF, DOCX, HTML, Markdown or text file. The type is sniffed from the content;
     hidden text is stripped and listed in ``warnings``. A refused upload changes nothing."""
-    service = _service(request)
     data = await _read_capped(file, service.settings.max_upload_bytes)
     try:
         stored = await run_in_threadpool(service.upload, data, file.filename or "upload", replace)
@@ -70,16 +68,16 @@ async def upload_document(request: Request, file: UploadFile, replace: bool = Fa
 
 
 @router.get("")
-async def list_documents(request: Request) -> list[DocumentListItem]:
+async def list_documents(service: DocumentsDep) -> list[DocumentListItem]:
     """Uploaded documents in the live index."""
-    return [DocumentListItem(**d) for d in await run_in_threadpool(_service(request).list)]
+    return [DocumentListItem(**d) for d in await run_in_threadpool(service.list)]
 
 
 @router.delete("/{document_id}", status_code=204, responses={403: {}, 404: {}, 409: {}})
-async def delete_document(request: Request, document_id: str) -> Response:
+async def delete_document(service: DocumentsDep, document_id: str) -> Response:
     """Remove an uploaded document from the folder and the index."""
     try:
-        await run_in_threadpool(_service(request).delete, document_id)
+        await run_in_threadpool(service.delete, document_id)
     except (UploadError, IndexLockedError) as exc:
         raise _refuse(exc) from exc
     return Response(status_code=204)

@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from hlsguide.answer.questions import QuestionError, validate_question
-from hlsguide.api.deps import AnswersDep, FaqJobsDep, SettingsDep
+from hlsguide.bootstrap.deps import FaqJobsDep, RetrievalDep, SettingsDep
 from hlsguide.faq.formats import MEDIA_TYPES, render
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.faq.results import DEFAULT_TITLE
 from hlsguide.retrieval.service import IndexNotReadyError
+from hlsguide.storage.faq_jobs import active_faq_jobs
 from hlsguide.storage.models import FaqJob
 
 router = APIRouter(prefix="/v1/faq", tags=["faq"])
@@ -64,7 +65,7 @@ class FaqJobStatus(BaseModel):
 def _status(request: Request, job: FaqJob) -> FaqJobStatus:
     return FaqJobStatus(
         job_id=job.id,
-        status=job.status,  # type: ignore[arg-type]
+        status=job.status,
         mode=job.mode,
         title=job.title,
         total=job.total,
@@ -131,7 +132,7 @@ async def create_job(
     request: Request,
     response: Response,
     settings: SettingsDep,
-    answers: AnswersDep,
+    retrieval: RetrievalDep,
     jobs: FaqJobsDep,
 ) -> FaqJobStatus:
     """Start answering the questions in the background; poll ``status_url`` and download from
@@ -140,9 +141,9 @@ async def create_job(
     questions = await run_in_threadpool(
         _questions, body, settings.max_question_tokens, settings.faq_max_questions
     )
-    if not answers.retrieval.is_ready():
+    if not retrieval.is_ready():
         raise IndexNotReadyError("the index has not been built yet; try again shortly")
-    active = await run_in_threadpool(jobs.store.active_faq_jobs)
+    active = await run_in_threadpool(active_faq_jobs, jobs.store)
     if active >= settings.faq_max_active_jobs:
         raise HTTPException(
             429,

@@ -8,8 +8,9 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from hlsguide.api.deps import AnswersDep
+from hlsguide.bootstrap.deps import StoreDep
 from hlsguide.storage import AnswerNotFoundError
+from hlsguide.storage.answer_log import add_feedback
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
@@ -26,11 +27,11 @@ class FeedbackResponse(BaseModel):
 
 
 @router.post("/feedback", status_code=201, responses={404: {"description": "Unknown answer"}})
-async def feedback(body: FeedbackRequest, answers: AnswersDep) -> FeedbackResponse:
+async def feedback(body: FeedbackRequest, store: StoreDep) -> FeedbackResponse:
     """Record whether an answer helped."""
     try:
         feedback_id = await run_in_threadpool(
-            answers.store.add_feedback, body.answer_id, body.rating, body.comment
+            add_feedback, store, body.answer_id, body.rating, body.comment
         )
     except AnswerNotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from hlsguide.api.deps import RetrievalDep
+from hlsguide.bootstrap.deps import RetrievalDep
 
 router = APIRouter(tags=["health"])
 
@@ -23,7 +23,7 @@ def readyz(request: Request, retrieval: RetrievalDep) -> JSONResponse:
     if not retrieval.is_ready():
         detail = {"status": "building" if build.running else "no-index", "error": build.error}
         return JSONResponse(detail, status_code=503)
-    snapshot = retrieval.searcher().snapshot
+    snapshot = retrieval.snapshot()
     return JSONResponse(
         {
             "status": "ready",

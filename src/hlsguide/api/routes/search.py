@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
-from hlsguide.api.deps import RetrievalDep
+from hlsguide.bootstrap.deps import RetrievalDep
 from hlsguide.retrieval.search import SearchMode
 from hlsguide.types import Hit, SearchFilters
 

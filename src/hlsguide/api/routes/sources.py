@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from hlsguide.api.deps import AnswersDep, RetrievalDep
+from hlsguide.bootstrap.deps import BibliographyDep, RetrievalDep
 from hlsguide.types import Publication
 
 router = APIRouter(prefix="/v1", tags=["sources"])
@@ -40,7 +40,7 @@ def _summary(doc_id: str, doc: dict) -> dict:
 @router.get("/sources")
 def list_sources(retrieval: RetrievalDep, kind: str | None = None) -> list[SourceSummary]:
     """Every indexed document (optionally of one kind)."""
-    documents = retrieval.searcher().snapshot.documents
+    documents = retrieval.snapshot().documents
     return [
         SourceSummary(**_summary(doc_id, doc))
         for doc_id, doc in documents.items()
@@ -49,14 +49,14 @@ def list_sources(retrieval: RetrievalDep, kind: str | None = None) -> list[Sourc
 
 
 @router.get("/sources/{document_id}", responses={404: {"description": "Unknown document"}})
-def get_source(document_id: str, retrieval: RetrievalDep, answers: AnswersDep) -> SourceDetail:
+def get_source(
+    document_id: str, retrieval: RetrievalDep, bibliography: BibliographyDep
+) -> SourceDetail:
     """One document: metadata, where it came from, and the publications it rests on."""
-    doc = retrieval.searcher().snapshot.documents.get(document_id)
+    doc = retrieval.snapshot().documents.get(document_id)
     if doc is None:
         raise HTTPException(404, f"no source with id '{document_id}'")
-    publications = [
-        p for key in doc.get("references", []) if (p := answers.bibliography.publication(key))
-    ]
+    publications = [p for key in doc.get("references", []) if (p := bibliography.publication(key))]
     return SourceDetail(
         **_summary(document_id, doc),
         source_path=doc["source_path"],

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from starlette.concurrency import iterate_in_threadpool
 
-from hlsguide.api.limits import AnswerGate
+from hlsguide.admission.limits import AnswerGate
 from hlsguide.channels.openai_compat.errors import OpenAIError, as_openai_error
 from hlsguide.channels.openai_compat.schema import (
     MODEL_ID,
@@ -80,7 +80,7 @@ class Completion:
             choices=[
                 Choice(
                     message=AssistantMessage(content=content),
-                    finish_reason=self.budget.finish_reason,  # type: ignore[arg-type]
+                    finish_reason=self.budget.finish_reason,
                 )
             ],
             usage=self.usage(),

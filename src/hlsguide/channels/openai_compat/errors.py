@@ -13,8 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from hlsguide.admission.limits import OverloadedError
 from hlsguide.answer.questions import QuestionError
-from hlsguide.api.limits import OverloadedError
 from hlsguide.retrieval.service import IndexNotReadyError
 from hlsguide.storage import ConversationNotFoundError
 

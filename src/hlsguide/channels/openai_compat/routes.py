@@ -4,15 +4,16 @@ WebUI, LibreChat or any OpenAI client."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from hlsguide.admission.callers import ASK
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import Prepared, Turn
-from hlsguide.api.auth import ASK
-from hlsguide.api.deps import AnswersDep, SettingsDep
+from hlsguide.bootstrap.deps import AnswersDep, GateDep, SettingsDep
 from hlsguide.channels.openai_compat.completions import Completion, TokenBudget, prompt_tokens
 from hlsguide.channels.openai_compat.errors import OpenAIError, OpenAIRoute
 from hlsguide.channels.openai_compat.schema import (
@@ -39,7 +40,7 @@ router = APIRouter(
     dependencies=[ASK],
 )
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Unsupported parameter or invalid request (OpenAI error shape)"},
     401: {"description": "Missing or invalid API key"},
     429: {"description": "Rate limit reached (Retry-After)"},
@@ -66,7 +67,7 @@ async def retrieve_model(model: str) -> ModelCard:
     responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
 )
 async def chat_completions(
-    body: ChatCompletionRequest, answers: AnswersDep, settings: SettingsDep, request: Request
+    body: ChatCompletionRequest, answers: AnswersDep, settings: SettingsDep, gate: GateDep
 ) -> ChatCompletion | StreamingResponse:
     """Answer the last user message, as ``/v1/ask`` would, in OpenAI's completion format
     (``stream: true`` for server-sent ``chat.completion.chunk`` events ending in
@@ -92,7 +93,6 @@ async def chat_completions(
             earlier=earlier,
         )
 
-    gate = request.app.state.answer_gate
     try:
         async with gate.admit():
             earlier, prepared = await run_in_threadpool(prepare)

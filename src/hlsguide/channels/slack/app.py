@@ -20,9 +20,9 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from hlsguide.admission.limits import AnswerGate, OverloadedError, RateLimiter
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
-from hlsguide.api.limits import AnswerGate, OverloadedError, RateLimiter
 from hlsguide.channels.slack.blocks import (
     FEEDBACK_DOWN,
     FEEDBACK_UP,
@@ -34,7 +34,9 @@ from hlsguide.channels.slack.blocks import (
 from hlsguide.channels.slack.mrkdwn import plain_question
 from hlsguide.config import Settings
 from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.storage import AnswerNotFoundError
+from hlsguide.storage import AnswerNotFoundError, Store
+from hlsguide.storage.answer_log import add_feedback
+from hlsguide.storage.channel_events import claim_event, link_thread, thread_conversation
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +54,13 @@ class SlackResponder:
     def __init__(
         self,
         answers: AnswerService,
+        store: Store,
         gate: AnswerGate | None = None,
         limiter: RateLimiter | None = None,
         per_minute: int = 60,
     ) -> None:
         self.answers = answers
-        self.store = answers.store
+        self.store = store
         self.gate = gate
         self.limiter = limiter
         self.per_minute = per_minute
@@ -111,7 +114,7 @@ class SlackResponder:
         user: str,
     ) -> None:
         event_id = body.get("event_id")
-        if event_id and not await asyncio.to_thread(self.store.claim_event, CHANNEL, event_id):
+        if event_id and not await asyncio.to_thread(claim_event, self.store, CHANNEL, event_id):
             log.info("Slack redelivered event %s; it is already answered", event_id)
             return
         question = plain_question(text)
@@ -167,11 +170,11 @@ class SlackResponder:
         # Who voted is kept only as a digest, and only as long as event claims are kept.
         voter = hashlib.sha256(user.encode()).hexdigest()[:32]
         vote = f"{answer_id}:{voter}:{rating}"
-        if not await asyncio.to_thread(self.store.claim_event, f"{CHANNEL}-feedback", vote):
+        if not await asyncio.to_thread(claim_event, self.store, f"{CHANNEL}-feedback", vote):
             await _tell(respond, "Your feedback on this answer is already recorded.")
             return
         try:
-            await asyncio.to_thread(self.store.add_feedback, answer_id, rating, None)
+            await asyncio.to_thread(add_feedback, self.store, answer_id, rating, None)
         except AnswerNotFoundError:
             await _tell(respond, "That answer is no longer on record, so feedback cannot be kept.")
             return
@@ -190,7 +193,7 @@ class SlackResponder:
         conversation_id = None
         if thread_key:
             conversation_id = await asyncio.to_thread(
-                self.store.thread_conversation, CHANNEL, thread_key
+                thread_conversation, self.store, CHANNEL, thread_key
             )
         try:
             async with self._answer_slot():
@@ -206,9 +209,9 @@ class SlackResponder:
         except Exception:
             log.exception("answering a Slack question failed")
             return notice_message("Sorry, something went wrong while answering. Please try again.")
-        if thread_key and conversation_id is None:
+        if thread_key and conversation_id is None and answer.conversation_id:
             await asyncio.to_thread(
-                self.store.link_thread, CHANNEL, thread_key, answer.conversation_id
+                link_thread, self.store, CHANNEL, thread_key, answer.conversation_id
             )
         return answer_message(answer, asked=question if show_question else None)
 
@@ -246,6 +249,7 @@ async def _tell(respond, text: str) -> None:
 def build_slack_app(
     settings: Settings,
     answers: AnswerService,
+    store: Store,
     gate: AnswerGate | None = None,
     limiter: RateLimiter | None = None,
 ) -> AsyncApp:
@@ -268,7 +272,7 @@ def build_slack_app(
         client=AsyncWebClient(base_url=settings.slack_api_url),
         authorize=authorize,
     )
-    responder = SlackResponder(answers, gate, limiter, settings.rate_limit_per_minute)
+    responder = SlackResponder(answers, store, gate, limiter, settings.rate_limit_per_minute)
     app.event("app_mention")(ack=responder.acknowledge, lazy=[responder.on_mention])
     app.event("message")(ack=responder.acknowledge, lazy=[responder.on_message])
     app.command(COMMAND)(ack=responder.acknowledge_command, lazy=[responder.on_command])

@@ -39,9 +39,9 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 from microsoft_agents.hosting.fastapi import CloudAdapter
 
+from hlsguide.admission.limits import AnswerGate, OverloadedError, RateLimiter
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
-from hlsguide.api.limits import AnswerGate, OverloadedError, RateLimiter
 from hlsguide.channels.teams.cards import (
     COMMENT_INPUT,
     COMMENT_MAX_CHARS,
@@ -51,7 +51,9 @@ from hlsguide.channels.teams.cards import (
     summary_of,
 )
 from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.storage import AnswerNotFoundError
+from hlsguide.storage import AnswerNotFoundError, Store
+from hlsguide.storage.answer_log import add_feedback
+from hlsguide.storage.channel_events import claim_event, link_thread, thread_conversation
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,7 @@ class TeamsBot:
     def __init__(
         self,
         answers: AnswerService,
+        store: Store,
         adapter: CloudAdapter,
         connections: Connections,
         gate: AnswerGate | None = None,
@@ -122,7 +125,7 @@ class TeamsBot:
         per_minute: int = 60,
     ) -> None:
         self.answers = answers
-        self.store = answers.store
+        self.store = store
         self.adapter = adapter
         self.gate = gate
         self.limiter = limiter
@@ -153,7 +156,7 @@ class TeamsBot:
         key = thread_key(activity)
         if activity.id:
             event = _digest(key, activity.id)
-            if not await asyncio.to_thread(self.store.claim_event, CHANNEL, event):
+            if not await asyncio.to_thread(claim_event, self.store, CHANNEL, event):
                 log.info("Teams redelivered activity %s; it is already answered", activity.id)
                 return
         if await self._over_rate(activity):
@@ -191,7 +194,7 @@ class TeamsBot:
     async def reply(self, question: str, key: str) -> Activity:
         """Ask the answer core (in a worker thread: it is CPU-bound) and render the answer as a
         card, or a message saying why there is none."""
-        conversation_id = await asyncio.to_thread(self.store.thread_conversation, CHANNEL, key)
+        conversation_id = await asyncio.to_thread(thread_conversation, self.store, CHANNEL, key)
         try:
             async with self._answer_slot():
                 answer = await asyncio.to_thread(
@@ -206,8 +209,8 @@ class TeamsBot:
         except Exception:
             log.exception("answering a Teams question failed")
             return MessageFactory.text("Sorry, something went wrong while answering. Try again.")
-        if conversation_id is None:
-            await asyncio.to_thread(self.store.link_thread, CHANNEL, key, answer.conversation_id)
+        if conversation_id is None and answer.conversation_id:
+            await asyncio.to_thread(link_thread, self.store, CHANNEL, key, answer.conversation_id)
         return card_message(answer_card(answer), summary_of(answer))
 
     async def _over_rate(self, activity: Activity) -> bool:
@@ -247,10 +250,10 @@ class TeamsBot:
         sender = context.activity.from_property
         voter = (sender.aad_object_id or sender.id) if sender else ""
         vote = _digest(answer_id, voter or "", str(rating), comment or "")
-        if not await asyncio.to_thread(self.store.claim_event, f"{CHANNEL}-feedback", vote):
+        if not await asyncio.to_thread(claim_event, self.store, f"{CHANNEL}-feedback", vote):
             return factory.message("Your feedback on this answer is already recorded.")
         try:
-            await asyncio.to_thread(self.store.add_feedback, answer_id, rating, comment)
+            await asyncio.to_thread(add_feedback, self.store, answer_id, rating, comment)
         except AnswerNotFoundError:
             return factory.message("That answer is no longer on record, so feedback can't be kept.")
         return factory.message("Thank you: your feedback is recorded and helps improve the guide.")

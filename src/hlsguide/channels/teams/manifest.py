@@ -50,8 +50,8 @@ def build_package(
 ) -> bytes:
     """The zip to upload to Teams."""
     manifest = render_manifest(app_id, host)
-    accent = tuple(int(manifest["accentColor"][i : i + 2], 16) for i in (1, 3, 5))
-    color_icon = color_icon or _png(COLOR_SIZE, lambda x, y: (*accent, 255))
+    red, green, blue = (int(manifest["accentColor"][i : i + 2], 16) for i in (1, 3, 5))
+    color_icon = color_icon or _png(COLOR_SIZE, lambda x, y: (red, green, blue, 255))
     outline_icon = outline_icon or _png(OUTLINE_SIZE, _outline)
     _check_png(color_icon, COLOR_SIZE, "colour icon")
     _check_png(outline_icon, OUTLINE_SIZE, "outline icon")

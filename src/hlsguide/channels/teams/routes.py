@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.background import BackgroundTask
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hlsguide.admission.limits import AnswerGate, RateLimiter
 from hlsguide.answer.service import AnswerService
 from hlsguide.channels.teams.auth import (
     LOOPBACK_HOSTS,
@@ -31,6 +32,7 @@ from hlsguide.channels.teams.auth import (
 )
 from hlsguide.channels.teams.bot import Job, TeamsBot, deferring
 from hlsguide.config import Settings
+from hlsguide.storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +79,14 @@ def mount_teams(
     app: FastAPI,
     settings: Settings,
     answers: AnswerService,
+    store: Store,
+    gate: AnswerGate | None = None,
+    limiter: RateLimiter | None = None,
     token_provider_factory: TokenProviderFactory | None = None,
 ) -> TeamsBot:
     """Serve the Teams bot on ``app``. Raises TeamsConfigError (before anything is served) when
     the settings would run it without credentials outside explicit development mode.
+    ``gate`` and ``limiter`` are the API's admission control and rate limiter.
     ``token_provider_factory`` replaces MSAL for the bot's outbound tokens."""
     config = auth_configuration(settings)
     use_signing_keys(settings.teams_openid_metadata_url, settings.teams_tenant_id)
@@ -88,10 +94,9 @@ def mount_teams(
     adapter = CloudAdapter(
         connection_manager=connections, host_validator=host_validator(settings, config)
     )
-    # The API's admission control and rate limiter, when create_app has built them.
-    gate = getattr(app.state, "answer_gate", None)
-    limiter = getattr(app.state, "rate_limiter", None)
-    bot = TeamsBot(answers, adapter, connections, gate, limiter, settings.rate_limit_per_minute)
+    bot = TeamsBot(
+        answers, store, adapter, connections, gate, limiter, settings.rate_limit_per_minute
+    )
     app.state.agent_configuration = config  # where the SDK's middleware looks for it
     app.state.teams = bot
     app.add_middleware(TeamsTokenGate)
@@ -133,6 +138,8 @@ def _router(bot: TeamsBot, settings: Settings) -> APIRouter:
             return _error(*problem)
         with deferring() as jobs:
             response = await bot.adapter.process(request, bot.app)
+        if response is None:  # allowed by the SDK's signature; it answers every POST it takes
+            response = Response(status_code=200)
         if jobs:
             response.background = BackgroundTask(_run, jobs)
         return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from hlsguide.channels.widget.routes import router
+from hlsguide.channels.widget.routes import widget_router
 from hlsguide.channels.widget.security import add_cors
 from hlsguide.config import Settings
 
@@ -12,4 +12,4 @@ from hlsguide.config import Settings
 def mount_widget(app: FastAPI, settings: Settings) -> None:
     """Serve ``/widget.js`` and the demo page at ``/``; allow the configured CORS origins."""
     add_cors(app, settings)
-    app.include_router(router)
+    app.include_router(widget_router(settings))

@@ -10,12 +10,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 
-from hlsguide.api.deps import SettingsDep
 from hlsguide.channels.widget.security import security_headers
+from hlsguide.config import Settings
 
 STATIC = Path(__file__).parent / "static"
-
-router = APIRouter(tags=["widget"])
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ def _load(name: str, media_type: str) -> StaticFile:
     return StaticFile(body, media_type, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
 
 
-def _serve(request: Request, settings, name: str, media_type: str) -> Response:
+def _serve(request: Request, settings: Settings, name: str, media_type: str) -> Response:
     file = _load(name, media_type)
     headers = {**security_headers(settings), "ETag": file.etag, "Cache-Control": "no-cache"}
     if file.etag in request.headers.get("if-none-match", ""):
@@ -42,19 +40,23 @@ def _serve(request: Request, settings, name: str, media_type: str) -> Response:
     return response
 
 
-@router.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
-def widget_js(request: Request, settings: SettingsDep) -> Response:
-    """The ``<hls-guide>`` web component; embed with one script tag."""
-    return _serve(request, settings, "widget.js", "text/javascript; charset=utf-8")
+def widget_router(settings: Settings) -> APIRouter:
+    """The widget's static files, served under ``settings``' security headers."""
+    router = APIRouter(tags=["widget"])
 
+    @router.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
+    def widget_js(request: Request) -> Response:
+        """The ``<hls-guide>`` web component; embed with one script tag."""
+        return _serve(request, settings, "widget.js", "text/javascript; charset=utf-8")
 
-@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
-def demo_page(request: Request, settings: SettingsDep) -> Response:
-    """A demo page with the widget, as an intranet page would embed it."""
-    return _serve(request, settings, "demo.html", "text/html; charset=utf-8")
+    @router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    def demo_page(request: Request) -> Response:
+        """A demo page with the widget, as an intranet page would embed it."""
+        return _serve(request, settings, "demo.html", "text/html; charset=utf-8")
 
+    @router.api_route("/demo.css", methods=["GET", "HEAD"], include_in_schema=False)
+    def demo_css(request: Request) -> Response:
+        """The demo page's stylesheet (a file, since the CSP allows no inline styles)."""
+        return _serve(request, settings, "demo.css", "text/css; charset=utf-8")
 
-@router.api_route("/demo.css", methods=["GET", "HEAD"], include_in_schema=False)
-def demo_css(request: Request, settings: SettingsDep) -> Response:
-    """The demo page's stylesheet (a file, since the CSP allows no inline styles)."""
-    return _serve(request, settings, "demo.css", "text/css; charset=utf-8")
+    return router

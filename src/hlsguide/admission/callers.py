@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from hlsguide.api.limits import RateLimiter
+from hlsguide.admission.limits import RateLimiter
+from hlsguide.config import Settings
+from hlsguide.storage import Store
 from hlsguide.storage.api_keys import authenticate
+
+
+class Admitting(Protocol):
+    """What admitting a caller needs of the app's services (``app.state.services``)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def rate_limiter(self) -> RateLimiter: ...
 
 
 @dataclass(frozen=True)
@@ -32,12 +48,13 @@ def require_scope(scope: str):
     'admin' never is. Each caller is also rate-limited (per key, else per client IP)."""
 
     async def dependency(request: Request) -> Caller:
-        settings = request.app.state.settings
+        services: Admitting = request.app.state.services
+        settings = services.settings
         client = request.client.host if request.client else "unknown"
         key = _presented_key(request)
         caller = Caller(None, (), client)
         if key is not None:
-            record = await run_in_threadpool(authenticate, request.app.state.answers.store, key)
+            record = await run_in_threadpool(authenticate, services.store, key)
             if record is not None:
                 caller = Caller(record.id, tuple(record.scopes), client)
             elif not (scope == "ask" and settings.ask_open):
@@ -53,7 +70,7 @@ def require_scope(scope: str):
                     headers={"WWW-Authenticate": "Bearer"},
                 )
             raise HTTPException(403, f"the API key lacks the '{scope}' scope")
-        limiter: RateLimiter = request.app.state.rate_limiter
+        limiter = services.rate_limiter
         bucket = f"key:{caller.key_id}" if caller.key_id else f"ip:{client}"
         retry_after = limiter.hit(bucket, settings.rate_limit_per_minute, 60.0)
         if retry_after is not None:

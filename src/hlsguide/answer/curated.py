@@ -205,7 +205,7 @@ class CuratedAnswers:
         return None
 
     def _chunk_maps(self) -> tuple[dict[str, Chunk], dict[str, list[Chunk]]]:
-        snapshot = self.retrieval.searcher().snapshot
+        snapshot = self.retrieval.snapshot()
         with self._lock:
             if self._chunks is None or self._chunks[0] != snapshot.generation:
                 by_id = {chunk.id: chunk for chunk in snapshot.chunks}

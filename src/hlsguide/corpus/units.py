@@ -1,0 +1,205 @@
+"""Answer-ready units of a corpus document (contract v2).
+
+A unit is text written to be lifted on its own into an answer: a key point, a question with
+its answer, a common misreading with its correction, or a practice step. The parser keeps
+each unit's character offsets into the body, so a citation of a unit points at exact text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from hlsguide.corpus.markup import CITATION_GROUP
+
+UnitKind = Literal["key_point", "question", "misreading", "step"]
+
+KEY_POINTS = "Key points"
+QUESTIONS = "Questions this answers"
+MISREADINGS = "Common misreadings"
+STEPS = "Steps"
+# The answer-ready sections close a document, in this order.
+UNIT_SECTIONS = (KEY_POINTS, QUESTIONS, MISREADINGS)
+
+# Words that lean on what came before; a unit opening with one cannot be read alone.
+DANGLING_OPENERS = frozenset(
+    [
+        "it",
+        "its",
+        "this",
+        "these",
+        "that",
+        "those",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "we",
+        "our",
+        "however",
+        "but",
+        "also",
+        "so",
+        "and",
+        "or",
+        "yet",
+        "then",
+        "thus",
+        "therefore",
+        "moreover",
+        "furthermore",
+        "instead",
+        "such",
+        "here",
+        "both",
+        "still",
+        "meanwhile",
+        "likewise",
+        "similarly",
+        "again",
+        "besides",
+        "nevertheless",
+        "nonetheless",
+    ]
+)
+# Abbreviations whose full stop does not end a sentence.
+_ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|et al|pp?|Dr|Mr|Mrs|Ms|St|No|vs|c|cf)\.", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+_H2 = re.compile(r"^## +(.+?)\s*$", re.M)
+_H3 = re.compile(r"^### +(.+?)\s*$", re.M)
+_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+", re.M)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One answer-ready unit: its kind, the text to lift, and where that text sits in the body.
+
+    ``prompt`` is the question (for ``question``) or the misreading as someone would say it
+    (for ``misreading``); key points and steps have none. ``start``/``end`` are character
+    offsets of ``text`` in the body it was parsed from.
+    """
+
+    kind: UnitKind
+    text: str
+    start: int
+    end: int
+    prompt: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A ``##`` section of a body: its title and the character span of its content."""
+
+    title: str
+    start: int
+    end: int
+
+
+def sections(body: str) -> list[Section]:
+    """The ``##`` sections of ``body`` in order, each spanning up to the next ``##``."""
+    heads = list(_H2.finditer(body))
+    return [
+        Section(m.group(1), m.end(), heads[i + 1].start() if i + 1 < len(heads) else len(body))
+        for i, m in enumerate(heads)
+    ]
+
+
+def prose_end(body: str) -> int:
+    """Offset where the answer-ready sections begin (the end of the prose body)."""
+    starts = [s.start for s in sections(body) if s.title in UNIT_SECTIONS]
+    if not starts:
+        return len(body)
+    # Back up over the heading line itself.
+    return body.rfind("##", 0, min(starts))
+
+
+def _trimmed(body: str, start: int, end: int) -> tuple[str, int, int]:
+    """The span with surrounding whitespace removed, and its new offsets."""
+    text = body[start:end]
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    return text, start + lead, start + lead + len(text)
+
+
+def _items(body: str, section: Section) -> list[tuple[str, int, int]]:
+    """List items (bullets or numbered) of a section, continuation lines included."""
+    marks = list(_ITEM.finditer(body, section.start, section.end))
+    items = []
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else section.end
+        # An item stops at a blank line (what follows is a new paragraph, not the item).
+        blank = body.find("\n\n", mark.end(), end)
+        items.append(_trimmed(body, mark.end(), end if blank < 0 else blank))
+    return items
+
+
+def _entries(body: str, section: Section) -> list[tuple[str, str, int, int]]:
+    """``###`` entries of a section: (heading, text, start, end) for each."""
+    heads = list(_H3.finditer(body, section.start, section.end))
+    entries = []
+    for i, head in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else section.end
+        text, start, stop = _trimmed(body, head.end(), end)
+        entries.append((head.group(1), text, start, stop))
+    return entries
+
+
+def parse_units(body: str, kind: str | None = None) -> list[Unit]:
+    """Every answer-ready unit in ``body``; steps only for practice documents (``kind``)."""
+    units: list[Unit] = []
+    for section in sections(body):
+        if section.title == KEY_POINTS:
+            units += [Unit("key_point", t, s, e) for t, s, e in _items(body, section)]
+        elif is_steps(section.title) and kind in (None, "practice"):
+            units += [Unit("step", t, s, e) for t, s, e in _items(body, section)]
+        elif section.title in (QUESTIONS, MISREADINGS):
+            unit_kind: UnitKind = "question" if section.title == QUESTIONS else "misreading"
+            units += [Unit(unit_kind, t, s, e, h) for h, t, s, e in _entries(body, section)]
+    return units
+
+
+def is_steps(title: str) -> bool:
+    """Whether a ``##`` title heads a practice's steps ("Steps", "Steps for a first cycle")."""
+    return title == STEPS or title.startswith(STEPS + " ")
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of unit text; abbreviations such as "e.g." do not end one."""
+    protected = _ABBREVIATIONS.sub(lambda m: m.group(0).replace(".", "\0"), text.strip())
+    parts = _SENTENCE_END.split(protected)
+    return [p.replace("\0", ".").strip() for p in parts if p.strip()]
+
+
+def first_word(text: str) -> str:
+    """The first word of ``text``, markup (bold, quotes, brackets) skipped."""
+    match = _WORD.search(CITATION_GROUP.sub(" ", text))
+    return match.group(0) if match else ""
+
+
+def opens_dangling(text: str) -> bool:
+    """Whether ``text`` opens with a pronoun or connective that needs an antecedent."""
+    return first_word(text).lower() in DANGLING_OPENERS
+
+
+@cache
+def imperative_verbs() -> frozenset[str]:
+    """Verbs a practice step or an action may open with (``imperative_verbs.txt``)."""
+    text = resources.files("hlsguide.corpus").joinpath("imperative_verbs.txt").read_text()
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def opens_imperative(text: str) -> bool:
+    """Whether ``text`` opens with a known imperative verb ("Map ...", "Agree ...")."""
+    return first_word(text).lower() in imperative_verbs()

@@ -220,7 +220,7 @@ def test_user_text_cannot_add_markup_to_the_report(tmp_path, real_embedder):
         "[click](javascript:alert(1)) <https://evil.example> **bold** | cell &amp;"
     )
     answer_id = record(store, 1, hostile, 0.05, refused=True)
-    store.add_feedback(answer_id, -1, "<script>alert(1)</script> [a](https://evil.example)")
+    add_feedback(store, answer_id, -1, "<script>alert(1)</script> [a](https://evil.example)")
     report = build_report(store, real_embedder, since=NOW - timedelta(days=7), documents={})
     html = MarkdownIt("commonmark").enable("table").render(render_markdown(report))
     for markup in ("<img", "<script", "<a ", "<strong>b", "onerror=alert(1)>"):

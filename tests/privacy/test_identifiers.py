@@ -8,6 +8,8 @@ from sqlalchemy import select
 from hlsguide.config import Settings
 from hlsguide.privacy.identifiers import SECRET_FILE, Pseudonymizer, identifier_secret
 from hlsguide.storage import Store
+from hlsguide.storage.channel_events import claim_event, link_thread, thread_conversation
+from hlsguide.storage.conversations import new_conversation
 from hlsguide.storage.models import ChannelEvent, ChannelThread, RateLimitWindow
 from hlsguide.storage.rate_limits import DatabaseRateLimiter
 
@@ -18,11 +20,11 @@ DM_THREAD = "T0TEAM:D0DIRECTMSG"
 def test_stored_identifiers_are_hmacs(tmp_path):
     secret = Pseudonymizer(b"server secret")
     store = Store(f"sqlite:///{tmp_path / 'state.db'}", pseudonym=secret)
-    conversation = store.new_conversation()
-    store.link_thread("slack", DM_THREAD, conversation)
-    assert store.thread_conversation("slack", DM_THREAD) == conversation  # lookups still work
-    assert store.claim_event("slack-feedback", "answer:U0VOTER:1")
-    assert not store.claim_event("slack-feedback", "answer:U0VOTER:1")  # and claims still dedupe
+    conversation = new_conversation(store)
+    link_thread(store, "slack", DM_THREAD, conversation)
+    assert thread_conversation(store, "slack", DM_THREAD) == conversation  # lookups still work
+    assert claim_event(store, "slack-feedback", "answer:U0VOTER:1")
+    assert not claim_event(store, "slack-feedback", "answer:U0VOTER:1")  # and claims still dedupe
     limiter = DatabaseRateLimiter(store)
     assert limiter.hit(f"ip:{IP}", 1, 60) is None
     assert limiter.hit(f"ip:{IP}", 1, 60) is not None

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hlsguide.answer.service import AnswerService
+from hlsguide.bootstrap import build_services
 from hlsguide.storage import AnswerNotFoundError, Store
 from hlsguide.storage.answer_log import add_feedback, answers_since
 from hlsguide.storage.conversations import history, new_conversation, record_turn
@@ -15,7 +16,8 @@ from hlsguide.types import Answer, Lens
 
 
 def service(settings, built, **changes) -> AnswerService:
-    return AnswerService(settings.model_copy(update=changes), built)
+    # Built by the composition root, as in the server: its store redacts and pseudonymises.
+    return build_services(settings.model_copy(update=changes), retrieval=built).answers
 
 
 def count(store, table) -> int:

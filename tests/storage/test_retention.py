@@ -13,6 +13,9 @@ from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
 from hlsguide.cli.app import app as cli
 from hlsguide.storage import Store
+from hlsguide.storage.answer_log import add_feedback, record_answer
+from hlsguide.storage.conversations import new_conversation
+from hlsguide.storage.faq_jobs import create_faq_job
 from hlsguide.storage.models import (
     AnswerRecord,
     Conversation,
@@ -37,17 +40,17 @@ def answer(store: Store, n: int, conversation: str) -> str:
         mode="extractive",
         conversation_id=conversation,
     )
-    store.record_answer(record, "api")
-    store.add_feedback(record.answer_id, 1, f"comment {n}")
+    record_answer(store, record, "api")
+    add_feedback(store, record.answer_id, 1, f"comment {n}")
     return record.answer_id
 
 
 def seed(store: Store) -> None:
-    old_conversation, kept_conversation = store.new_conversation(), store.new_conversation()
+    old_conversation, kept_conversation = new_conversation(store), new_conversation(store)
     answer(store, 1, old_conversation)
     answer(store, 2, kept_conversation)  # an old conversation continued recently
     answer(store, 3, kept_conversation)
-    job = store.create_faq_job("extractive", "FAQ", 1, [{"id": "q1", "question": "x"}])
+    job = create_faq_job(store, "extractive", "FAQ", 1, [{"id": "q1", "question": "x"}])
     with store.session() as session, session.begin():
         session.execute(update(FaqJob).where(FaqJob.id == job.id).values(status="done"))
         for table in (Conversation, FaqJob):

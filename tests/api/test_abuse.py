@@ -98,7 +98,7 @@ def test_uploads_have_their_own_limit_enforced_while_streaming(built):
     from hlsguide.storage.api_keys import create_api_key
 
     app = make_app(built, max_upload_bytes=3_000_000)
-    key, _ = create_api_key(app.state.answers.store, "ops", ["admin"])
+    key, _ = create_api_key(app.state.services.store, "ops", ["admin"])
     headers = {"X-API-Key": key}
     # Over the 1 MB global limit, yet quick to index: the bulk is a comment, which is dropped.
     text = (
@@ -127,7 +127,7 @@ def admin(built):
     from hlsguide.storage.api_keys import create_api_key
 
     app = make_app(built)
-    key, _ = create_api_key(app.state.answers.store, "ops", ["admin"])
+    key, _ = create_api_key(app.state.services.store, "ops", ["admin"])
     with serving(app) as url:
         yield url, {"X-API-Key": key}
 
@@ -179,7 +179,7 @@ def test_burst_of_faq_jobs_is_capped(built):
     from hlsguide.storage.api_keys import create_api_key
 
     app = make_app(built, faq_max_active_jobs=2)
-    key, _ = create_api_key(app.state.answers.store, "curator", ["admin"])
+    key, _ = create_api_key(app.state.services.store, "curator", ["admin"])
     questions = ["What is a learning loop?"] * 50
     with serving(app) as url:
         responses = [

@@ -90,7 +90,7 @@ def test_db_purge_deletes_only_what_is_past_retention(tmp_path, monkeypatch):
 def test_every_server_purges_on_its_own(built):
     settings = built.settings.model_copy(update={"retention_days": 365})
     app = create_app(settings, built, AnswerService(settings, built))
-    store = app.state.answers.store
+    store = app.state.services.store
     seed(store)
     with serving(app) as url:
         assert httpx.get(f"{url}/healthz").status_code == 200

@@ -62,7 +62,7 @@ def strip_unknown_links(markdown: str, known: set[str]) -> tuple[str, list[str]]
         return url if allowed(url) else tail
 
     # Links already checked above are kept as written; only free-standing URLs remain.
-    pieces = re.split(r"(\]\([^)]*\)|<https?://[^>]*>)", markdown)
+    pieces = re.split(r"(\]\([^()\[\]]*\)|<https?://[^<>]*>)", markdown)
     markdown = "".join(p if i % 2 else _BARE.sub(bare, p) for i, p in enumerate(pieces))
     if removed:
         log.warning("removed links not in the references", extra={"urls": removed})

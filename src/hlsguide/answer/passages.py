@@ -33,7 +33,7 @@ def clean(raw: str) -> str:
     text = CROSS_LINK.sub(lambda m: m.group(1).replace("-", " "), text)
     text = _LIST_MARK.sub("", text)
     text = _EMPHASIS.sub("", text)
-    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    text = re.sub(r"(?<!\s)\s+([.,;:!?])", r"\1", text)  # starts only at a run's start
     return " ".join(text.split()).strip()
 
 

@@ -25,6 +25,7 @@ from hlsguide.lens import ComplexityLens
 from hlsguide.observability.context import current_channel
 from hlsguide.retrieval.embeddings import embed_query
 from hlsguide.retrieval.service import RetrievalService
+from hlsguide.retrieval.tokens import truncate_tokens
 from hlsguide.storage import Store
 from hlsguide.storage.answer_log import AnswerLog
 from hlsguide.storage.conversations import history as conversation_history
@@ -200,11 +201,14 @@ class AnswerService:
     def replay(self, questions: Sequence[str]) -> list[Turn]:
         """Earlier questions of a caller-held conversation, oldest first, condensed turn by turn
         by the extractive rule (no model call per earlier turn). A question that fails
-        validation is skipped: it was never answered, so it is not context."""
+        validation is skipped: it was never answered, so it is not context. Each is cut to one
+        token past the limit first: still refused when too long, but a long transcript costs
+        no more to check than short ones."""
         turns: list[Turn] = []
+        limit = self.settings.max_question_tokens
         for question in questions:
             try:
-                question = validate_question(question, self.settings.max_question_tokens)
+                question = validate_question(truncate_tokens(question, limit + 1), limit)
             except QuestionError:
                 continue
             turns.append(Turn(question, self._standalone(question, turns, "extractive")))

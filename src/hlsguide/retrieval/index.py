@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -213,15 +213,19 @@ class IndexBuilder:
         paths: list[Path] | None = None,
         progress: Progress | None = None,
         rescan: bool = False,
+        parsed: Mapping[Path, SourceDocument] | None = None,
     ) -> IndexReport:
         """Index ``paths`` (default: corpus paths and uploads) and report what changed.
+
         ``rescan`` re-applies injection detection to unchanged documents too, re-indexing any
-        it flags (so an upgraded detector protects documents indexed before it)."""
+        it flags (so an upgraded detector protects documents indexed before it). ``parsed``
+        holds files already parsed elsewhere (an upload, in a time-limited child process):
+        they are used as they are, not parsed again here without a limit."""
         started = time.perf_counter()
         paths = paths if paths is not None else self.settings.index_paths
         with writer_lock(self.index_dir):
             self._remove_leftovers()
-            report = self._build(paths, progress, rescan)
+            report = self._build(paths, progress, rescan, parsed or {})
         report.seconds = time.perf_counter() - started
         return report
 
@@ -247,13 +251,16 @@ class IndexBuilder:
         shutil.rmtree(self.index_dir / name, ignore_errors=True)
 
     def _load_sources(
-        self, paths: list[Path], report: IndexReport
+        self, paths: list[Path], report: IndexReport, parsed: Mapping[Path, SourceDocument]
     ) -> tuple[dict[str, SourceDocument], set[str]]:
         documents: dict[str, SourceDocument] = {}
         failed_paths: set[str] = set()
+        known = {path.resolve(): document for path, document in parsed.items()}
         for path in discover(paths):
             try:
-                document = load_document(path, self.settings.max_file_bytes)
+                document = known.get(path.resolve()) or load_document(
+                    path, self.settings.max_file_bytes
+                )
                 if document.id in documents:
                     raise IngestError(
                         path,
@@ -270,9 +277,15 @@ class IndexBuilder:
                 report.failed.append(IngestError(root, "no such file or folder"))
         return documents, failed_paths
 
-    def _build(self, paths: list[Path], progress: Progress | None, rescan: bool) -> IndexReport:
+    def _build(
+        self,
+        paths: list[Path],
+        progress: Progress | None,
+        rescan: bool,
+        parsed: Mapping[Path, SourceDocument],
+    ) -> IndexReport:
         report = IndexReport()
-        documents, failed_paths = self._load_sources(paths, report)
+        documents, failed_paths = self._load_sources(paths, report, parsed)
         previous = Snapshot.load(self.settings)
         previous_docs = previous.documents if previous is not None else {}
         reusable = previous is not None and previous.manifest.get("fingerprint") == _fingerprint(

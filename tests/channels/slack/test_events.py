@@ -220,7 +220,7 @@ async def test_busy_guide_says_so_instead_of_queueing_forever(slack_settings, fa
 
 
 async def test_each_user_has_a_rate_limit(slack_settings, fake_slack, answers):
-    from hlsguide.api.limits import MemoryRateLimiter
+    from hlsguide.admission.limits import MemoryRateLimiter
 
     settings = slack_settings.model_copy(update={"rate_limit_per_minute": 1})
     app = FastAPI()

@@ -2,7 +2,7 @@
 
 import time
 
-from hlsguide.api.limits import MemoryRateLimiter
+from hlsguide.admission.limits import MemoryRateLimiter
 
 
 def test_window_refuses_then_allows():

@@ -41,8 +41,9 @@ def _create_once(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` unless it exists, atomically: a racing worker's link fails
     and it reads the winner's secret."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Unique per caller (threads of one worker share a pid), and never an existing file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
     try:

@@ -67,7 +67,7 @@ def test_rescan_flags_documents_indexed_before_the_detector(settings, embedder, 
     # The index as an older release built it: patterns only (layer 2 can never fire).
     patterns_only = dataclasses.replace(Weights.bundled(), threshold=2.0)
     older = InjectionDetector(load_detector().embedder, patterns_only)
-    IndexBuilder(settings, embedder, older).run()
+    IndexBuilder(settings, embedder, detector=older).run()
     chunks = Snapshot.load(settings).chunks
     assert any("CANARYRESCAN" in c.text for c in chunks), "the old detector should miss it"
 

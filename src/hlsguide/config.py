@@ -59,6 +59,23 @@ class StorageSettings(BaseModel):
     documents_dir: Path | None = Field(
         None, description="Where uploaded documents are kept; unset means <data_dir>/documents."
     )
+    retention_days: int = Field(
+        180,
+        ge=0,
+        description="Days questions, answers, conversations, feedback and FAQ jobs are kept; "
+        "older ones are purged hourly by the server and by 'hlsguide db purge'. 0 keeps them.",
+    )
+    identifier_secret: SecretStr | None = Field(
+        None,
+        description="Key of the HMACs that stand in for IPs and chat user ids in the database; "
+        "unset: a random key created once in the data directory (set it when workers do not "
+        "share that directory).",
+    )
+    redact_personal_data: bool = Field(
+        True,
+        description="Replace email addresses, phone numbers, NI numbers, postcodes and names "
+        "after 'my client' in questions and comments before they are stored.",
+    )
 
     @property
     def index_dir(self) -> Path:
@@ -201,10 +218,24 @@ class APISettings(BaseModel):
     answer_queue_size: int = Field(
         100, ge=0, description="Requests that may wait for an answer slot before 503."
     )
-    max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest upload accepted.")
+    max_body_bytes: int = Field(
+        1_000_000,
+        ge=1024,
+        description="Largest request body (any route but uploads); larger gets 413 before it "
+        "is read.",
+    )
+    max_upload_bytes: int = Field(
+        20_000_000,
+        ge=1,
+        description="Largest upload accepted; POST /v1/documents stops reading a body past it.",
+    )
     max_pdf_pages: int = Field(500, ge=1, description="Most pages an uploaded PDF may have.")
     parse_timeout_seconds: float = Field(
         30.0, gt=0, description="Longest an upload may take to parse before it is refused."
+    )
+    api_docs: bool = Field(
+        True,
+        description="Serve /docs, /redoc and /openapi.json (assets from the package, no CDN).",
     )
     log_level: str = Field("info", description="Log level (debug, info, warning, error).")
     log_json: bool = Field(True, description="Logs as JSON lines (false: plain text).")
@@ -328,9 +359,12 @@ class TeamsSettings(BaseModel):
     @field_validator("teams_openid_metadata_url")
     @classmethod
     def _teams_metadata_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("teams_openid_metadata_url must be an http(s) URL")
-        return value
+        if value is None or value.startswith("https://"):
+            return value
+        # Plain http only to a key server on this machine (tests, local development).
+        if re.match(r"http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/", value):
+            return value
+        raise ValueError("teams_openid_metadata_url must be an https URL (http only on loopback)")
 
 
 class WidgetSettings(BaseModel):
@@ -398,6 +432,11 @@ class FaqSettings(BaseModel):
 
     faq_max_questions: int = Field(
         500, ge=1, le=100_000, description="Most questions one POST /v1/faq/jobs may carry."
+    )
+    faq_max_active_jobs: int = Field(
+        2,
+        ge=1,
+        description="FAQ jobs queued or running at once (all workers); more get 429.",
     )
     faq_job_lease_seconds: float = Field(
         60.0,

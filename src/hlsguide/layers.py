@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "layers", "types", "config", "healthcheck"),
     ("corpus",),
+    ("privacy",),  # redaction and pseudonyms, applied by the store the composition root opens
     ("storage",),
     ("retrieval",),
     ("lens", "documents"),

@@ -2,7 +2,36 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import re
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from typing import Annotated
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+# The vocabulary documents and filters share. Kinds of corpus documents, and the kind every
+# uploaded document gets, whatever its front matter says.
+KINDS = ("concept", "practice", "case", "source")
+USER_KIND = "document"
+PRINCIPLES = ("human", "learning", "systems")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@cache
+def known_topics() -> frozenset[str]:
+    """The topic vocabulary of the corpus contract (data packaged with hlsguide.corpus, read
+    here as data: this module sits below every layer and imports none of them)."""
+    contract = resources.files("hlsguide.corpus").joinpath("contract.yaml").read_text()
+    return frozenset(yaml.safe_load(contract)["topics"])
 
 
 class Section(BaseModel):
@@ -62,22 +91,66 @@ class Chunk(BaseModel):
         return f"{head}\n\n{self.text}"
 
 
+# Filters come from callers: bounded in count and length, and checked against the vocabulary,
+# so a request cannot make every chunk test against an arbitrarily large list.
+MAX_FILTER_VALUES = 20
+MAX_FILTER_VALUE_LENGTH = 100
+_FilterValue = Annotated[str, StringConstraints(max_length=MAX_FILTER_VALUE_LENGTH)]
+
+
+def _count_first(values: object) -> object:
+    # Before any item is validated: a list of 200,000 values is refused at once.
+    if isinstance(values, list) and len(values) > MAX_FILTER_VALUES:
+        raise ValueError(f"at most {MAX_FILTER_VALUES} values, not {len(values)}")
+    return values
+
+
+_FilterList = Annotated[
+    list[_FilterValue], BeforeValidator(_count_first), Field(max_length=MAX_FILTER_VALUES)
+]
+
+
 class SearchFilters(BaseModel):
     """Metadata filters; within a field any value matches, across fields all must match."""
 
-    kinds: list[str] = Field(default_factory=list)
-    topics: list[str] = Field(default_factory=list)
-    principles: list[str] = Field(default_factory=list)
-    document_ids: list[str] = Field(default_factory=list)
+    kinds: _FilterList = Field(default_factory=list)
+    topics: _FilterList = Field(default_factory=list)
+    principles: _FilterList = Field(default_factory=list)
+    document_ids: _FilterList = Field(default_factory=list)
 
-    def matches(self, chunk: Chunk) -> bool:
-        """True when ``chunk`` passes every filter that is set."""
-        return (
-            (not self.kinds or chunk.kind in self.kinds)
-            and (not self.topics or bool(set(self.topics) & set(chunk.topics)))
-            and (not self.principles or bool(set(self.principles) & set(chunk.principles)))
-            and (not self.document_ids or chunk.document_id in self.document_ids)
-        )
+    @field_validator("kinds", "topics", "principles", "document_ids")
+    @classmethod
+    def _known_values(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        if info.field_name == "document_ids":
+            bad = [v for v in values if not ID_PATTERN.match(v)]
+            allowed = "ids of lowercase letters, digits and hyphens"
+        else:
+            vocabulary = {
+                "kinds": (*KINDS, USER_KIND),
+                "principles": PRINCIPLES,
+                "topics": sorted(known_topics()),
+            }[str(info.field_name)]
+            bad = [v for v in values if v not in vocabulary]
+            allowed = "one of " + ", ".join(vocabulary)
+        if bad:
+            shown = ", ".join(repr(v[:40]) for v in bad[:3])
+            raise ValueError(f"unknown {info.field_name} {shown}; allowed: {allowed}")
+        return list(dict.fromkeys(values))
+
+    def matcher(self) -> Callable[[Chunk], bool]:
+        """A test for chunks with the filter sets built once, for use over many chunks."""
+        kinds, topics = frozenset(self.kinds), frozenset(self.topics)
+        principles, documents = frozenset(self.principles), frozenset(self.document_ids)
+
+        def matches(chunk: Chunk) -> bool:
+            return (
+                (not kinds or chunk.kind in kinds)
+                and (not topics or not topics.isdisjoint(chunk.topics))
+                and (not principles or not principles.isdisjoint(chunk.principles))
+                and (not documents or chunk.document_id in documents)
+            )
+
+        return matches
 
     def is_empty(self) -> bool:
         return not (self.kinds or self.topics or self.principles or self.document_ids)

@@ -4,6 +4,7 @@ extension, conversations, rejections in OpenAI's error shape, the token cap, the
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import httpx
@@ -419,3 +420,46 @@ async def test_one_answer_is_logged_per_completion_and_none_per_refusal(guide, a
     )
     _ = [chunk async for chunk in stream]
     assert logged() == before + 2
+
+
+async def test_long_transcript_is_replayed_under_the_gate_and_truncated(answers, ask_key):
+    seen = {}
+    replay = answers.replay
+
+    def recording_replay(questions):
+        seen["thread"] = threading.current_thread()
+        seen["slots_free"] = gate._semaphore._value
+        turns = replay(questions)
+        seen["turns"] = turns
+        return turns
+
+    long_earlier = "word " * 8_000
+    running = live(answers)
+    gate = running._server.config.app.state.services.gate
+    with running:
+        answers.replay = recording_replay
+        try:
+            completion = await client(running, ask_key).chat.completions.create(
+                model="hlsguide",
+                messages=[
+                    user("What is the Plymouth Alliance?"),
+                    *(user(long_earlier) for _ in range(5)),
+                    user("Who are its members?"),
+                ],
+            )
+        finally:
+            del answers.replay
+    assert completion.choices[0].message.content
+    assert seen["thread"] is not threading.main_thread()
+    assert seen["thread"] is not running._thread  # not the event loop's thread
+    assert seen["slots_free"] == answers.settings.max_concurrent_answers - 1  # inside the gate
+    # Each long message was cut before its check, and is still refused as context.
+    assert [t.question for t in seen["turns"]] == ["What is the Plymouth Alliance?"]
+
+
+def test_truncation_bounds_the_text_checked():
+    from hlsguide.retrieval.tokens import truncate_tokens
+
+    assert truncate_tokens("short question", 10) == "short question"
+    cut = truncate_tokens("word " * 100_000, 301)
+    assert count_tokens(cut) == 301

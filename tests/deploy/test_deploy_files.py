@@ -4,6 +4,7 @@ and the health checks, against a real PostgreSQL and Chroma server on 127.0.0.1.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from support.services import _pg_bin, chroma_server, free_port, postgres, wait_for
@@ -108,3 +110,55 @@ def test_every_command_runs(compose, tmp_path):
         finally:
             api.terminate()
             api.wait(timeout=30)
+
+
+def test_workers_trust_forwarded_headers_from_the_balancer_only(compose):
+    services = compose["services"]
+    balancer = services["balancer"]["networks"]["default"]["ipv4_address"]
+    assert services["api"]["environment"]["FORWARDED_ALLOW_IPS"] == balancer
+    assert "--proxy-headers" in services["api"]["command"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(balancer) in ipaddress.ip_network(subnet)
+
+
+def test_metrics_are_not_served_through_the_public_proxy():
+    conf = (PROJECT / "deploy" / "nginx.conf").read_text()
+    block = conf[conf.index("location = /metrics") :]
+    assert block[: block.index("}")].split("{")[1].split() == ["return", "404;"]
+
+
+def test_the_forwarded_address_counts_for_rate_limits(tmp_path):
+    """What compose sets up, on loopback: the proxy's X-Forwarded-For names the client."""
+    env = {
+        **os.environ,
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "HLSGUIDE_DATA_DIR": str(tmp_path / "data"),
+        "HLSGUIDE_CORPUS_PATHS": json.dumps([str(FIXTURES / "corpus")]),
+        "HLSGUIDE_RATE_LIMIT_PER_MINUTE": "2",
+        "HLSGUIDE_RATE_LIMIT_BACKEND": "memory",
+    }
+    port = free_port()
+    api = subprocess.Popen(
+        [str(BIN / "uvicorn"), "server:app", "--port", str(port), "--proxy-headers"],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(f"{url}/readyz", api, seconds=600)
+
+        def search(client: str) -> int:
+            return httpx.post(
+                f"{url}/v1/search",
+                json={"query": "targets"},
+                headers={"X-Forwarded-For": client},
+                timeout=30,
+            ).status_code
+
+        assert [search("203.0.113.1") for _ in range(3)] == [200, 200, 429]
+        assert search("203.0.113.2") == 200  # another client behind the same proxy
+    finally:
+        api.terminate()
+        api.wait(timeout=30)

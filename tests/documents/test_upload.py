@@ -171,3 +171,18 @@ async def test_a_busy_index_refuses_and_keeps_files(http, built):
     assert response.status_code == 409
     assert "index is busy" in response.text
     assert state(built) == before
+
+
+async def test_the_server_reuses_the_child_parse(http, built, monkeypatch):
+    import hlsguide.retrieval.index as index
+
+    def no_parsing_here(path, max_bytes=None):
+        raise AssertionError(f"{path} parsed again in the server process")
+
+    monkeypatch.setattr(index, "load_document", no_parsing_here)
+    # The corpus was indexed before, so only the upload is new; the index run must take the
+    # child's parse of it (and the unchanged corpus files would fail loudly if re-parsed).
+    monkeypatch.setattr(built.settings, "corpus_paths", [])
+    response = await http.post("/v1/documents", files={"file": ("memo.txt", TEXT.encode())})
+    assert response.status_code == 201, response.text
+    assert "doc-memo" in built.searcher().snapshot.documents

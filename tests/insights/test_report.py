@@ -209,3 +209,21 @@ def test_insights_command(seeded, tmp_path, monkeypatch):
         result = runner.invoke(cli, ["insights", *args])
         assert result.exit_code == 2
         assert message in result.output
+
+
+def test_user_text_cannot_add_markup_to_the_report(tmp_path, real_embedder):
+    from markdown_it import MarkdownIt
+
+    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+    hostile = (
+        "![x](https://evil.example/p.png?q=1) <img src=x onerror=alert(1)> "
+        "[click](javascript:alert(1)) <https://evil.example> **bold** | cell &amp;"
+    )
+    answer_id = record(store, 1, hostile, 0.05, refused=True)
+    add_feedback(store, answer_id, -1, "<script>alert(1)</script> [a](https://evil.example)")
+    report = build_report(store, real_embedder, since=NOW - timedelta(days=7), documents={})
+    html = MarkdownIt("commonmark").enable("table").render(render_markdown(report))
+    for markup in ("<img", "<script", "<a ", "<strong>b", "onerror=alert(1)>"):
+        assert markup not in html, markup
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # shown as the text typed
+    assert "![x](https://evil.example/p.png?q=1)" in html

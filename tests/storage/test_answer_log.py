@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hlsguide.answer.service import AnswerService
+from hlsguide.bootstrap import build_services
 from hlsguide.storage import AnswerNotFoundError, Store
 from hlsguide.storage.answer_log import add_feedback, answers_since
 from hlsguide.storage.conversations import history, new_conversation, record_turn
@@ -15,7 +16,8 @@ from hlsguide.types import Answer, Lens
 
 
 def service(settings, built, **changes) -> AnswerService:
-    return AnswerService(settings.model_copy(update=changes), built)
+    # Built by the composition root, as in the server: its store redacts and pseudonymises.
+    return build_services(settings.model_copy(update=changes), retrieval=built).answers
 
 
 def count(store, table) -> int:
@@ -43,7 +45,9 @@ def test_only_the_configured_channel_fields_are_kept(settings, built):
     )
     with answers.store.session() as session:
         kept = session.get(AnswerChannelData, answer.answer_id)
-    assert kept.data == {"user_id": "U123"}
+    # kept as a pseudonym: the same user matches across answers, the id itself is not stored
+    assert kept.data == {"user_id": answers.store.pseudonym("U123")}
+    assert "U123" not in str(kept.data)
 
 
 def test_with_the_log_off_follow_ups_still_work_and_nothing_else_is_kept(settings, built):

@@ -180,3 +180,26 @@ def api_workers(env: dict, count: int = 1, cwd: Path | None = None):
         for worker in workers:
             worker.terminate()
             worker.wait(timeout=30)
+
+
+@contextmanager
+def serving(app, host: str = "127.0.0.1"):
+    """``app`` served by a real uvicorn on a free port in this process; yields its URL."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -27,7 +27,8 @@ ET.register_namespace("xlink", XLINK)
 COLOURS = ("#1d70b8", "#d4351c", "#505a5f")
 MARKERS = ("o", "s", "^")
 LINES = ("-", "--", ":")
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)px")
+# The lookbehind keeps the search from restarting inside a number (linear, not quadratic).
+_SIZE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)px")
 _URL_REF = re.compile(r"url\(#([^)]+)\)")
 
 

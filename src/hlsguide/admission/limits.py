@@ -20,16 +20,33 @@ class RateLimiter(Protocol):
 
 
 class MemoryRateLimiter:
-    """A sliding-window limiter for one process."""
+    """A sliding-window limiter for one process. Buckets whose window has passed are evicted,
+    so callers that come once (a new IP each request) do not grow it without bound."""
 
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
+    def __init__(self, sweep_seconds: float = 60.0) -> None:
+        # bucket -> (its window, hit times inside it)
+        self._hits: dict[str, tuple[float, deque[float]]] = {}
         self._lock = threading.Lock()
+        self._sweep_seconds = sweep_seconds
+        self._swept = time.monotonic()
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    def _sweep(self, now: float) -> None:
+        self._hits = {
+            bucket: entry
+            for bucket, entry in self._hits.items()
+            if entry[1] and entry[1][-1] > now - entry[0]
+        }
+        self._swept = now
 
     def hit(self, bucket: str, limit: int, window_seconds: float) -> float | None:
         now = time.monotonic()
         with self._lock:
-            hits = self._hits.setdefault(bucket, deque())
+            if now - self._swept >= self._sweep_seconds:
+                self._sweep(now)
+            _, hits = self._hits.setdefault(bucket, (window_seconds, deque()))
             while hits and hits[0] <= now - window_seconds:
                 hits.popleft()
             if len(hits) >= limit:

@@ -48,7 +48,7 @@ def verify(
         return f"[{renumber[n]}]"
 
     markdown = MARKER.sub(replace, draft.markdown)
-    markdown = re.sub(r"[ \t]+([.,;:])", r"\1", markdown)
+    markdown = re.sub(r"(?<![ \t])[ \t]+([.,;:])", r"\1", markdown)  # starts only at a run's start
     citations = []
     for n, display in renumber.items():
         hit = passages[n - 1]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from hlsguide.corpus.markup import CITATION_GROUP, CROSS_LINK
 from hlsguide.retrieval.chunking import sentence_spans
+from hlsguide.retrieval.injection import InjectionDetector, blank, directs_the_answer, units
 from hlsguide.types import Hit
 
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -32,7 +33,7 @@ def clean(raw: str) -> str:
     text = CROSS_LINK.sub(lambda m: m.group(1).replace("-", " "), text)
     text = _LIST_MARK.sub("", text)
     text = _EMPHASIS.sub("", text)
-    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    text = re.sub(r"(?<!\s)\s+([.,;:!?])", r"\1", text)  # starts only at a run's start
     return " ".join(text.split()).strip()
 
 
@@ -72,3 +73,17 @@ def best_quote(passage: str, claim: str) -> str:
         if quote and overlap > best_overlap:
             best, best_overlap = quote, overlap
     return best or passage[:200]
+
+
+def screen_passages(detector: InjectionDetector, passages: list[Hit]) -> list[Hit]:
+    """Passages with every unit the detector flags, or that directs what an answer must say,
+    blanked (offsets kept), so that a model is never shown them."""
+    texts = [hit.chunk.text for hit in passages]
+    screened = []
+    for hit, text, spans in zip(passages, texts, detector.flagged_spans(texts), strict=True):
+        spans = spans + [(s, e) for s, e in units(text) if directs_the_answer(text[s:e])]
+        if spans:
+            chunk = hit.chunk.model_copy(update={"text": blank(text, spans)})
+            hit = hit.model_copy(update={"chunk": chunk})
+        screened.append(hit)
+    return screened

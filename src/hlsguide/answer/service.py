@@ -15,6 +15,8 @@ from hlsguide.answer.citations import Draft, verify
 from hlsguide.answer.curated import CuratedAnswers
 from hlsguide.answer.generators import GenerationRequest, Generator, GeneratorError
 from hlsguide.answer.generators.extractive import ExtractiveGenerator
+from hlsguide.answer.links import known_links, strip_unknown_links
+from hlsguide.answer.passages import screen_passages
 from hlsguide.answer.prompts import render
 from hlsguide.answer.questions import QuestionError, looks_like_follow_up, validate_question
 from hlsguide.config import Settings
@@ -23,6 +25,7 @@ from hlsguide.lens import ComplexityLens
 from hlsguide.observability.context import current_channel
 from hlsguide.retrieval.embeddings import embed_query
 from hlsguide.retrieval.service import RetrievalService
+from hlsguide.retrieval.tokens import truncate_tokens
 from hlsguide.storage import Store
 from hlsguide.storage.answer_log import AnswerLog
 from hlsguide.storage.conversations import history as conversation_history
@@ -198,11 +201,14 @@ class AnswerService:
     def replay(self, questions: Sequence[str]) -> list[Turn]:
         """Earlier questions of a caller-held conversation, oldest first, condensed turn by turn
         by the extractive rule (no model call per earlier turn). A question that fails
-        validation is skipped: it was never answered, so it is not context."""
+        validation is skipped: it was never answered, so it is not context. Each is cut to one
+        token past the limit first: still refused when too long, but a long transcript costs
+        no more to check than short ones."""
         turns: list[Turn] = []
+        limit = self.settings.max_question_tokens
         for question in questions:
             try:
-                question = validate_question(question, self.settings.max_question_tokens)
+                question = validate_question(truncate_tokens(question, limit + 1), limit)
             except QuestionError:
                 continue
             turns.append(Turn(question, self._standalone(question, turns, "extractive")))
@@ -252,6 +258,8 @@ class AnswerService:
             if prepared.lens.has("legal_advice"):
                 notices.append(render("legal_notice").strip())
             answer.answer = "\n\n".join([*notices, body, sources_section(answer)])
+        known = known_links(self.bibliography, answer.citations)
+        answer.answer, _ = strip_unknown_links(answer.answer, known)
         timings["generation_ms"] = _ms(start)
         answer.timings = timings
         answer.timings["total_ms"] = round(sum(timings.values()), 1)
@@ -287,9 +295,15 @@ class AnswerService:
         citation, or a failing backend, falls back to the extractive answer."""
         fallback = None
         if mode == "llm":
+            # The model never sees what the detector flags; the rest is marked as data.
+            screened = GenerationRequest(
+                request.question,
+                request.lens,
+                screen_passages(self.extractive.detector, request.passages),
+            )
             try:
                 markdown, citations, _ = verify(
-                    self.llm.generate(request), request.passages, self.bibliography
+                    self.llm.generate(screened), screened.passages, self.bibliography
                 )
                 if citations:
                     return markdown, citations, None, "llm"

@@ -1,11 +1,12 @@
-"""ASGI middleware: security headers on every response, and a timeout on every request that
-is not a stream."""
+"""ASGI middleware: security headers on every response, a body size limit on every request,
+and a timeout on every request that is not a stream."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Headers every response carries unless its route set its own (the widget sets its own CSP).
@@ -17,11 +18,11 @@ SECURITY_HEADERS = {
     b"content-security-policy": b"default-src 'none'; frame-ancestors 'none'",
     b"x-frame-options": b"DENY",
 }
-# Interactive API docs load their own scripts and styles.
+# Interactive API docs: their scripts and styles come from this server (fastapi-offline), plus
+# the inline script that starts them.
 _DOCS_CSP = (
-    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    b"https://fastapi.tiangolo.com; frame-ancestors 'none'"
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'"
 )
 
 
@@ -91,3 +92,76 @@ class TimeoutMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLargeError(HTTPException):
+    """Raised from ``receive`` once a body passes its limit. An HTTPException, so the framework
+    answers it as 413 wherever the body is being read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than the {limit}-byte limit")
+
+
+class BodyLimitMiddleware:
+    """413 for a body over its limit: at once when Content-Length says so, else as soon as the
+    streamed bytes pass it, so an oversized body is never buffered whole.
+
+    ``limits`` maps path prefixes to their own limit (uploads); other paths get ``default``.
+    """
+
+    def __init__(self, app: ASGIApp, default: int, limits: dict[str, int]) -> None:
+        self.app = app
+        self.default = default
+        self.limits = limits
+
+    def limit_for(self, path: str) -> int:
+        """The byte limit that applies to a request for ``path``."""
+        for prefix, limit in self.limits.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return limit
+        return self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await _send_413(send, limit)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLargeError(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLargeError:
+            if started:
+                raise
+            await _send_413(send, limit)
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    body = json.dumps({"detail": BodyTooLargeError(limit).detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

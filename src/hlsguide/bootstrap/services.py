@@ -14,6 +14,8 @@ from hlsguide.admission.limits import AnswerGate, MemoryRateLimiter, RateLimiter
 from hlsguide.answer.service import AnswerService
 from hlsguide.config import Settings
 from hlsguide.corpus.references import Bibliography
+from hlsguide.privacy.identifiers import Pseudonymizer, identifier_secret
+from hlsguide.privacy.redact import redact
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.review.service import ReviewService
 from hlsguide.storage import Store
@@ -21,6 +23,17 @@ from hlsguide.storage import Store
 if TYPE_CHECKING:  # what only the server needs is imported when first built
     from hlsguide.documents.service import DocumentService
     from hlsguide.faq.jobs import FaqJobs
+
+
+def open_store(settings: Settings) -> Store:
+    """The database, with questions and comments redacted (``redact_personal_data``) and
+    people's identifiers (chat users, threads, IP buckets) stored as HMAC pseudonyms."""
+    return Store(
+        settings.resolved_database_url,
+        settings.migrate_on_start,
+        redact if settings.redact_personal_data else None,
+        Pseudonymizer(identifier_secret(settings)),
+    )
 
 
 class Services:
@@ -46,7 +59,7 @@ class Services:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings.resolved_database_url, self.settings.migrate_on_start)
+        return open_store(self.settings)
 
     @cached_property
     def bibliography(self) -> Bibliography:

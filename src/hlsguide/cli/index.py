@@ -21,6 +21,14 @@ def index(
         list[Path] | None, typer.Argument(help="Files or folders; default: the corpus paths.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    rescan: Annotated[
+        bool,
+        typer.Option(
+            "--rescan",
+            help="Re-apply injection detection to documents already indexed; re-index any "
+            "it flags.",
+        ),
+    ] = False,
 ) -> None:
     """Index documents incrementally: only new or changed documents are embedded."""
     from hlsguide.retrieval.index import IndexLockedError
@@ -40,12 +48,14 @@ def index(
             bar.update(task, completed=done, total=total)
 
         try:
-            report = retrieval.build(paths or None, progress)
+            report = retrieval.build(paths or None, progress, rescan=rescan)
         except IndexLockedError as exc:
             fail(str(exc))
     for doc_id, warnings in report.warnings.items():
         for warning in warnings:
             errors.print(f"[yellow]flagged[/] {doc_id}: {warning}", highlight=False, soft_wrap=True)
+    for doc_id in report.rescanned:
+        errors.print(f"[yellow]rescanned[/] {doc_id}: re-indexed without the flagged text")
     for failure in report.failed:
         errors.print(f"[yellow]skipped[/] {failure}", highlight=False, soft_wrap=True)
     if as_json:
@@ -64,6 +74,7 @@ def _report_dict(report: IndexReport) -> dict:
         "unchanged": report.unchanged,
         "failed": [{"path": f.path, "problem": f.problem} for f in report.failed],
         "warnings": report.warnings,
+        "rescanned": report.rescanned,
         "chunks": report.chunks,
         "embedded_chunks": report.embedded_chunks,
         "generation": report.generation,
@@ -78,6 +89,7 @@ def _print_summary(report: IndexReport) -> None:
         ("updated", len(report.updated)),
         ("removed", len(report.removed)),
         ("unchanged", len(report.unchanged)),
+        ("rescanned", len(report.rescanned)),
         ("failed", len(report.failed)),
         ("chunks in index", report.chunks),
         ("chunks embedded", report.embedded_chunks),

@@ -10,11 +10,10 @@ from typing import Any
 
 import yaml
 
-KINDS = ("concept", "practice", "case", "source")
+from hlsguide.types import ID_PATTERN, KINDS, PRINCIPLES
+
 FOLDER_KIND = {"concepts": "concept", "practices": "practice", "cases": "case", "sources": "source"}
-PRINCIPLES = ("human", "learning", "systems")
 CASE_FIELDS = ("place", "sector", "period")
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FENCE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 

@@ -19,17 +19,20 @@ from hlsguide.corpus.frontmatter import (
     validate_front_matter,
 )
 from hlsguide.corpus.sanitize import Findings, clean_text
-from hlsguide.types import Section, SourceDocument
+from hlsguide.types import USER_KIND, Section, SourceDocument
 
-USER_KIND = "document"
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+# The title starts at a non-blank and runs to the line end; closing #s are stripped in code,
+# because a lazy title followed by [ \t#]*$ is quadratic on long runs of blanks.
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S[^\n]*)$", re.M)
 _FENCE_LINE = re.compile(r"^(```|~~~)", re.M)
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|"
     r"opacity\s*:\s*0(?![.\d]*[1-9])|(left|top|text-indent)\s*:\s*-\d{3,}",
     re.I,
 )
-_MD_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# An unclosed comment hides the rest of the document (as a CommonMark HTML block does), and
+# matching it to the end keeps each "<!--" from rescanning the text for a close.
+_MD_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _MD_LINK_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.M)
 # Text smaller than this (in points) or in (near) white is not meant to be read.
 TINY_TEXT_POINTS = 3.0
@@ -73,10 +76,15 @@ def markdown_sections(text: str, offset: int = 0) -> list[Section]:
             break
         level = len(match.group(1))
         path = [(lvl, title) for lvl, title in path if lvl < level]
-        path.append((level, match.group(2).strip()))
+        path.append((level, _heading_title(match)))
         current_path = [title for _, title in path]
         cursor = match.end()
     return sections
+
+
+def _heading_title(match: re.Match[str]) -> str:
+    """The heading text without the optional closing sequence of #s."""
+    return match.group(2).rstrip(" \t#").strip()
 
 
 def _hash(data: bytes) -> str:
@@ -124,10 +132,22 @@ def _user_document(
 
 
 def load_markdown(path: Path, data: bytes) -> SourceDocument:
-    """Corpus Markdown (front matter checked against the contract) or a plain Markdown file."""
+    """Corpus Markdown (front matter checked against the contract) or a plain Markdown file.
+
+    Front matter counts only in the corpus folders: elsewhere (uploads) it is skipped, so a file
+    cannot choose its own id or kind and pass for, or replace, a corpus document."""
     text = _decode(path, data)
     folder_kind = FOLDER_KIND.get(path.parent.name)
     findings = Findings()
+    if text.startswith("---") and not folder_kind:
+        try:
+            _, body, body_start = split_front_matter(text)
+        except FrontMatterError:
+            body, body_start = text, 0
+        body = _clean_markdown(body, findings)
+        first = _HEADING.search(body)
+        title = _heading_title(first) if first else ""
+        return _user_document(path, data, title, markdown_sections(body, body_start), findings)
     if text.startswith("---"):
         try:
             meta_data, body, body_start = split_front_matter(text)
@@ -158,7 +178,7 @@ def load_markdown(path: Path, data: bytes) -> SourceDocument:
         raise IngestError(path, "corpus documents need YAML front matter")
     text = _clean_markdown(text, findings)
     first = _HEADING.search(text)
-    title = first.group(2) if first else ""
+    title = _heading_title(first) if first else ""
     return _user_document(path, data, title, markdown_sections(text), findings)
 
 

@@ -68,8 +68,8 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
 
 @cache
-def _instruction_patterns() -> tuple[re.Pattern[str], ...]:
-    # The patterns are data, kept beside the lens's question patterns.
+def instruction_patterns() -> tuple[re.Pattern[str], ...]:
+    """Layer 1 of injection detection; the patterns are data, beside the lens's patterns."""
     lexicon = yaml.safe_load(resources.files("hlsguide.lens").joinpath("lexicon.yaml").read_text())
     return tuple(
         re.compile(p, re.IGNORECASE | re.MULTILINE)
@@ -80,7 +80,7 @@ def _instruction_patterns() -> tuple[re.Pattern[str], ...]:
 def scrub_instructions(text: str, findings: Findings | None = None) -> str:
     """Blank out sentences that address a model ("ignore previous instructions", fake role
     markers). Blanking with spaces keeps every character offset of the remaining text."""
-    patterns = _instruction_patterns()
+    patterns = instruction_patterns()
     # Join the text to one line for matching so that a payload split across lines (or across
     # what will become two chunks) is still seen whole.
     flat = text.replace("\n", " ")

@@ -10,6 +10,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from hlsguide.corpus.loaders import IngestError, load_document
@@ -64,6 +65,13 @@ def _parse_result(path: str, max_pages: int) -> dict:
         return {"status": 422, "error": f"the file could not be parsed ({type(exc).__name__})"}
 
 
+@cache
+def _parser_context() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["hlsguide.documents.service"])
+    return context
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "document"
 
@@ -92,8 +100,9 @@ class DocumentService:
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / f"{stem}{suffix}"
             path.write_bytes(data)
-            # spawn, not fork: the server process holds threads and a loaded model.
-            context = multiprocessing.get_context("spawn")
+            # Not fork: the server process holds threads and a loaded model. A fork server
+            # starts clean once, with the parsers imported, then forks each child from itself.
+            context = _parser_context()
             results = context.Queue()
             child = context.Process(
                 target=_parse, args=(str(path), self.settings.max_pdf_pages, results)
@@ -130,8 +139,11 @@ class DocumentService:
         os.replace(tmp, target)
         if previous and previous != target:
             previous.unlink()
+        # The child's parse is reused: the file is not parsed again here, where no time limit
+        # applies.
+        stored = parsed.model_copy(update={"source_path": str(target)})
         try:
-            report = self.retrieval.build()
+            report = self.retrieval.build(parsed={target: stored})
         except Exception:
             target.unlink(missing_ok=True)  # leave the folder as the index knows it
             if previous and backup is not None:

@@ -6,7 +6,8 @@ import io
 import re
 import zipfile
 
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype html|html|head|body)\b", re.I | re.S)
+_HTML_TAG = re.compile(rb"<(!doctype html|html|head|body)\b", re.I)
+_SNIFF_BYTES = 4096
 
 
 class UnsupportedTypeError(ValueError):
@@ -31,9 +32,25 @@ def sniff(data: bytes, filename: str = "") -> str:
         raise UnsupportedTypeError(
             "binary content that is not PDF, DOCX, HTML or UTF-8 text"
         ) from exc
-    if _HTML_START.match(data[:4096]):
+    if _looks_html(data[:_SNIFF_BYTES]):
         return ".html"
     looks_markdown = re.search(r"^#{1,6} \S", text, re.M) or filename.lower().endswith(
         (".md", ".markdown")
     )
     return ".md" if looks_markdown else ".txt"
+
+
+def _looks_html(head: bytes) -> bool:
+    """True when, past leading whitespace and comments, ``head`` opens an HTML document.
+
+    A loop with find(), not one regex: a nested repeat over comments backtracks
+    exponentially on input like ``<!--<!--<!--...``."""
+    position = 0
+    while True:
+        position = len(head) - len(head[position:].lstrip())
+        if not head.startswith(b"<!--", position):
+            return bool(_HTML_TAG.match(head, position))
+        end = head.find(b"-->", position + 4)
+        if end < 0:
+            return False
+        position = end + 3

@@ -13,7 +13,7 @@ from hlsguide.faq.questions import FaqQuestion
 from hlsguide.types import Answer, Publication
 
 UNGROUPED = "Other questions"
-_SOURCES_HEADING = re.compile(r"\n*^### Sources\s*$", re.MULTILINE)
+_SOURCES_HEADING = re.compile(r"(?<!\n)\n*^### Sources\s*$", re.MULTILINE)
 
 
 def now() -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from hlsguide.faq.formats.structured import spreadsheet_cell
 from hlsguide.insights.report import InsightsReport
@@ -25,9 +26,15 @@ TOPIC_HEADINGS = {
 }
 
 
+# Punctuation that can start Markdown or HTML markup: links, images, autolinks, raw HTML,
+# entities, emphasis, code, table cells. Each is backslash-escaped, so users' questions and
+# comments read as the text they typed in any Markdown viewer.
+_MARKUP_CHARACTERS = re.compile(r"([\\`*_\[\]<>!|&~])")
+
+
 def _cell(text: object) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """User text as literal Markdown on one line, safe inside a table cell."""
+    return _MARKUP_CHARACTERS.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def render_markdown(report: InsightsReport) -> str:

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +29,7 @@ from hlsguide.config import Settings
 from hlsguide.corpus.loaders import IngestError, discover, load_document
 from hlsguide.retrieval.chunking import chunk_document
 from hlsguide.retrieval.embeddings import Embedder
+from hlsguide.retrieval.injection import InjectionDetector, load_detector, screen
 from hlsguide.retrieval.lexical import LexicalIndex
 from hlsguide.retrieval.vector_store import VectorStore, VectorStoreFactory, chroma_stores
 from hlsguide.types import Chunk, SourceDocument
@@ -57,6 +58,8 @@ class IndexReport:
     failed: list[IngestError] = field(default_factory=list)
     # Per document indexed in this run: hidden or model-directed text removed at ingestion.
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    # Unchanged documents a --rescan found text addressed to a model in (and re-indexed).
+    rescanned: list[str] = field(default_factory=list)
     chunks: int = 0
     embedded_chunks: int = 0
     generation: str | None = None
@@ -186,20 +189,43 @@ class IndexBuilder:
     """Builds a new generation from source paths, incrementally, then switches to it."""
 
     def __init__(
-        self, settings: Settings, embedder: Embedder, stores: VectorStoreFactory | None = None
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        stores: VectorStoreFactory | None = None,
+        detector: InjectionDetector | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.stores = stores or chroma_stores(settings.chroma_url)
         self.index_dir = settings.index_dir
+        self._detector = detector
 
-    def run(self, paths: list[Path] | None = None, progress: Progress | None = None) -> IndexReport:
-        """Index ``paths`` (default: corpus paths and uploads) and report what changed."""
+    @property
+    def detector(self) -> InjectionDetector:
+        """Layer 2 of injection detection, loaded on first use."""
+        if self._detector is None:
+            self._detector = load_detector(self.embedder)
+        return self._detector
+
+    def run(
+        self,
+        paths: list[Path] | None = None,
+        progress: Progress | None = None,
+        rescan: bool = False,
+        parsed: Mapping[Path, SourceDocument] | None = None,
+    ) -> IndexReport:
+        """Index ``paths`` (default: corpus paths and uploads) and report what changed.
+
+        ``rescan`` re-applies injection detection to unchanged documents too, re-indexing any
+        it flags (so an upgraded detector protects documents indexed before it). ``parsed``
+        holds files already parsed elsewhere (an upload, in a time-limited child process):
+        they are used as they are, not parsed again here without a limit."""
         started = time.perf_counter()
         paths = paths if paths is not None else self.settings.index_paths
         with writer_lock(self.index_dir):
             self._remove_leftovers()
-            report = self._build(paths, progress)
+            report = self._build(paths, progress, rescan, parsed or {})
         report.seconds = time.perf_counter() - started
         return report
 
@@ -225,13 +251,16 @@ class IndexBuilder:
         shutil.rmtree(self.index_dir / name, ignore_errors=True)
 
     def _load_sources(
-        self, paths: list[Path], report: IndexReport
+        self, paths: list[Path], report: IndexReport, parsed: Mapping[Path, SourceDocument]
     ) -> tuple[dict[str, SourceDocument], set[str]]:
         documents: dict[str, SourceDocument] = {}
         failed_paths: set[str] = set()
+        known = {path.resolve(): document for path, document in parsed.items()}
         for path in discover(paths):
             try:
-                document = load_document(path, self.settings.max_file_bytes)
+                document = known.get(path.resolve()) or load_document(
+                    path, self.settings.max_file_bytes
+                )
                 if document.id in documents:
                     raise IngestError(
                         path,
@@ -248,9 +277,15 @@ class IndexBuilder:
                 report.failed.append(IngestError(root, "no such file or folder"))
         return documents, failed_paths
 
-    def _build(self, paths: list[Path], progress: Progress | None) -> IndexReport:
+    def _build(
+        self,
+        paths: list[Path],
+        progress: Progress | None,
+        rescan: bool,
+        parsed: Mapping[Path, SourceDocument],
+    ) -> IndexReport:
         report = IndexReport()
-        documents, failed_paths = self._load_sources(paths, report)
+        documents, failed_paths = self._load_sources(paths, report, parsed)
         previous = Snapshot.load(self.settings)
         previous_docs = previous.documents if previous is not None else {}
         reusable = previous is not None and previous.manifest.get("fingerprint") == _fingerprint(
@@ -262,10 +297,17 @@ class IndexBuilder:
         for doc_id, document in documents.items():
             old = previous_docs.get(doc_id)
             if reusable and old is not None and old["content_hash"] == document.content_hash:
-                keep_old.append(doc_id)
-                report.unchanged.append(doc_id)
+                # A manifest from before the detector lists only the loader's warnings.
+                screened = screen(self.detector, document) if rescan else document
+                if not rescan or screened.warnings == old.get("warnings", document.warnings):
+                    keep_old.append(doc_id)
+                    report.unchanged.append(doc_id)
+                    continue
+                report.rescanned.append(doc_id)
+                report.updated.append(doc_id)
+                to_embed.append(screened)
             else:
-                to_embed.append(document)
+                to_embed.append(screen(self.detector, document))
                 (report.updated if old is not None else report.added).append(doc_id)
         for doc_id, old in previous_docs.items():
             if doc_id in documents:
@@ -318,9 +360,9 @@ class IndexBuilder:
                 "references": document.references,
                 "source_path": document.source_path,
                 "content_hash": document.content_hash,
-                "chunk_ids": [c.id for c in chunks],
-                # Kept so the console can list what hygiene removed, long after the upload.
+                # Kept so --rescan can compare, and the console can list what hygiene removed.
                 "warnings": document.warnings,
+                "chunk_ids": [c.id for c in chunks],
             }
         batch = max(self.settings.embedding_batch_size, 1) * 4
         for start in range(0, len(new_chunks), batch):

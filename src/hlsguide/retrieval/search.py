@@ -64,8 +64,9 @@ class Searcher:
     def _allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
             return None
+        matches = filters.matcher()
         return np.fromiter(
-            (filters.matches(c) for c in self.snapshot.chunks), dtype=bool, count=len(self._by_id)
+            (matches(c) for c in self.snapshot.chunks), dtype=bool, count=len(self.snapshot.chunks)
         )
 
     def dense_ranking(

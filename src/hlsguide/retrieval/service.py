@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from functools import cached_property
+from pathlib import Path
 
 from hlsguide.config import Settings
 from hlsguide.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
@@ -16,6 +18,7 @@ from hlsguide.retrieval.index import (
 )
 from hlsguide.retrieval.search import Searcher
 from hlsguide.retrieval.vector_store import VectorStoreFactory
+from hlsguide.types import SourceDocument
 
 
 class IndexNotReadyError(RuntimeError):
@@ -66,6 +69,14 @@ class RetrievalService:
         """True when a built index exists."""
         return current_generation(self.settings.index_dir) is not None
 
-    def build(self, paths=None, progress: Progress | None = None) -> IndexReport:
+    def build(
+        self,
+        paths=None,
+        progress: Progress | None = None,
+        rescan: bool = False,
+        parsed: Mapping[Path, SourceDocument] | None = None,
+    ) -> IndexReport:
         """Run an incremental index build (see IndexBuilder)."""
-        return IndexBuilder(self.settings, self.embedder, self._stores).run(paths, progress)
+        return IndexBuilder(self.settings, self.embedder, self._stores).run(
+            paths, progress, rescan, parsed
+        )

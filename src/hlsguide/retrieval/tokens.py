@@ -19,3 +19,17 @@ def encoding() -> tiktoken.Encoding:
 def count_tokens(text: str) -> int:
     """Number of tokens in ``text``."""
     return len(encoding().encode(text, disallowed_special=()))
+
+
+# No token is longer than this many characters in practice; cutting the text first bounds the
+# cost of encoding an arbitrarily long string.
+_MAX_CHARS_PER_TOKEN = 16
+
+
+def truncate_tokens(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` tokens (unchanged when it is shorter)."""
+    head = text[: limit * _MAX_CHARS_PER_TOKEN]
+    tokens = encoding().encode(head, disallowed_special=())
+    if len(tokens) <= limit and len(head) == len(text):
+        return text
+    return encoding().decode(tokens[:limit])

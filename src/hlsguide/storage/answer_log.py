@@ -42,8 +42,8 @@ def record_answer(store: Store, answer: Answer, channel: str = "api") -> None:
             AnswerRecord(
                 id=answer.answer_id,
                 conversation_id=answer.conversation_id,
-                question=answer.question,
-                standalone_query=answer.standalone_query,
+                question=store.redact(answer.question),
+                standalone_query=store.redact(answer.standalone_query),
                 answer=answer.answer,
                 citations=[c.model_dump() for c in answer.citations],
                 lens=answer.lens.model_dump(),
@@ -67,6 +67,8 @@ def add_feedback(store: Store, answer_id: str, rating: int, comment: str | None)
     with store.session() as session, session.begin():
         if session.get(AnswerRecord, answer_id) is None:
             raise AnswerNotFoundError(f"no answer with id '{answer_id}'")
+        if comment is not None:
+            comment = store.redact(comment)
         feedback = Feedback(answer_id=answer_id, rating=rating, comment=comment)
         session.add(feedback)
         session.flush()
@@ -119,8 +121,9 @@ class AnswerLog:
 
     def allowed(self, channel_data: Mapping[str, object]) -> dict[str, str]:
         """The channel fields the settings allow keeping, as short strings."""
+        # Channel fields identify people (user_id): kept as pseudonyms, never as given.
         return {
-            key: str(value)[:MAX_CHANNEL_VALUE_CHARS]
+            key: self.store.pseudonym(str(value)[:MAX_CHANNEL_VALUE_CHARS])
             for key, value in channel_data.items()
             if key in self.settings.log_channel_fields and value is not None
         }

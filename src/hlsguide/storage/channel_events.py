@@ -23,7 +23,7 @@ def claim_event(store: Store, channel: str, event_id: str) -> bool:
     try:
         with store.session() as session, session.begin():
             session.execute(delete(ChannelEvent).where(ChannelEvent.received_at < cutoff))
-            session.add(ChannelEvent(channel=channel, event_id=event_id))
+            session.add(ChannelEvent(channel=channel, event_id=store.pseudonym(event_id)))
     except IntegrityError:
         return False
     return True
@@ -32,7 +32,7 @@ def claim_event(store: Store, channel: str, event_id: str) -> bool:
 def thread_conversation(store: Store, channel: str, thread_key: str) -> str | None:
     """The conversation a chat thread continues, or None for a thread not yet linked."""
     with store.session() as session:
-        row = session.get(ChannelThread, (channel, thread_key))
+        row = session.get(ChannelThread, (channel, store.pseudonym(thread_key)))
         return row.conversation_id if row else None
 
 
@@ -43,7 +43,9 @@ def link_thread(store: Store, channel: str, thread_key: str, conversation_id: st
         with store.session() as session, session.begin():
             session.add(
                 ChannelThread(
-                    channel=channel, thread_key=thread_key, conversation_id=conversation_id
+                    channel=channel,
+                    thread_key=store.pseudonym(thread_key),
+                    conversation_id=conversation_id,
                 )
             )
     except IntegrityError:

@@ -65,8 +65,8 @@ def record_turn(store: Store, answer: Answer, keep_for: timedelta, keep_last: in
             ConversationTurn(
                 id=answer.answer_id,
                 conversation_id=answer.conversation_id,
-                question=answer.question,
-                standalone_query=answer.standalone_query,
+                question=store.redact(answer.question),
+                standalone_query=store.redact(answer.standalone_query),
             )
         )
         session.flush()

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, or_, select, update
+from sqlalchemy import CursorResult, Update, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,13 @@ def create_faq_job(
     with store.session() as session, session.begin():
         session.add(job)
     return job
+
+
+def active_faq_jobs(store: Store) -> int:
+    """How many FAQ jobs are queued or running."""
+    query = select(func.count()).where(FaqJob.status.in_(("queued", "running")))
+    with store.session() as session:
+        return session.execute(query).scalar_one()
 
 
 def faq_job(store: Store, job_id: str) -> FaqJob | None:

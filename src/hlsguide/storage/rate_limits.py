@@ -23,6 +23,7 @@ class DatabaseRateLimiter:
     def hit(self, bucket: str, limit: int, window_seconds: float) -> float | None:
         now = time.time()
         window = int(now // window_seconds)
+        bucket = self.store.pseudonym(bucket)  # buckets name IP addresses and chat users
         insert = self._insert(RateLimitWindow).values(bucket=bucket, window_start=window, hits=1)
         statement = insert.on_conflict_do_update(
             index_elements=["bucket", "window_start"],

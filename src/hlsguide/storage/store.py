@@ -2,10 +2,11 @@
 
 ``Store`` is the database handle; what is kept lives in one module per concern, as functions of
 a store: conversations, answer_log (answers and feedback), channel_events, faq_jobs, api_keys,
-rate_limits."""
+rate_limits, retention."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -39,10 +40,20 @@ def make_engine(url: str) -> Engine:
 class Store:
     """The database: its engine, a schema at the code's revision, and sessions."""
 
-    def __init__(self, url: str, migrate: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        migrate: bool = True,
+        redact: Callable[[str], str] | None = None,
+        pseudonym: Callable[[str], str] | None = None,
+    ) -> None:
         """Open the database; bring its schema up to date, or (``migrate=False``) insist that
-        someone has (``hlsguide db upgrade``)."""
+        someone has (``hlsguide db upgrade``). ``redact`` is applied to every question and
+        comment before it is written; ``pseudonym`` (an HMAC) to every chat thread key, event
+        id and rate-limit bucket, which name people (user, DM channel, IP address)."""
         self.engine = make_engine(url)
+        self.redact = redact or (lambda text: text)
+        self.pseudonym = pseudonym or (lambda value: value)
         if migrate:
             upgrade(self.engine)
         elif (found := current(self.engine)) != head_revision():

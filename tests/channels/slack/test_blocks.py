@@ -150,6 +150,21 @@ def test_answer_text_cannot_mention_or_hide_links(real_answers):
     assert "&lt;https://evil.example/steal|your benefits portal&gt;" in text
     assert "&amp; *act now*" in text
     assert "javascript" not in "".join(found)
+    # verbatim: Slack adds no links or mentions of its own to bare URLs, #channels or @names.
+    assert mrkdwn_objects(message)
+    assert all(o.get("verbatim") is True for o in mrkdwn_objects(message))
+
+
+def mrkdwn_objects(message) -> list[dict]:
+    objects = [b["text"] for b in message.blocks if "text" in b]
+    objects += [e for b in message.blocks for e in b.get("elements", []) if "type" in e]
+    return [o for o in objects if o.get("type") == "mrkdwn"]
+
+
+def test_notices_are_verbatim_too():
+    objects = mrkdwn_objects(notice_message("see https://evil.example and #general"))
+    assert objects
+    assert all(o["verbatim"] is True for o in objects)
 
 
 def test_split_never_breaks_an_entity_and_respects_the_limit():
@@ -163,4 +178,6 @@ def test_split_never_breaks_an_entity_and_respects_the_limit():
 def test_notice_is_escaped():
     message = notice_message("<!channel> is not a question & never pings")
     assert message.text == "&lt;!channel&gt; is not a question &amp; never pings"
-    assert message.blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": message.text}}]
+    assert message.blocks == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": message.text, "verbatim": True}}
+    ]

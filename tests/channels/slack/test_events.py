@@ -217,3 +217,24 @@ async def test_busy_guide_says_so_instead_of_queueing_forever(slack_settings, fa
         assert (await post_signed(client, body, JSON)).status_code == 200
         [update] = await fake_slack.wait_count("chat.update", 1, channel=channel)
     assert update["body"]["text"] == "The guide is busy right now. Please ask again shortly."
+
+
+async def test_each_user_has_a_rate_limit(slack_settings, fake_slack, answers):
+    from hlsguide.admission.limits import MemoryRateLimiter
+
+    settings = slack_settings.model_copy(update={"rate_limit_per_minute": 1})
+    app = FastAPI()
+    app.include_router(slack_router(settings, answers, AnswerGate(2, 10), MemoryRateLimiter()))
+    first, second, other = unique("D"), unique("D"), unique("D")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        for channel, user in ((first, "U0LIMITED"), (second, "U0LIMITED"), (other, "U0OTHER")):
+            body = event_body(direct_message(channel, "What is a learning cycle?", user=user))
+            assert (await post_signed(client, body, JSON)).status_code == 200
+        [answered] = await fake_slack.wait_count("chat.update", 1, channel=first)
+        [limited] = await fake_slack.wait_count("chat.update", 1, channel=second)
+        [unaffected] = await fake_slack.wait_count("chat.update", 1, channel=other)
+    assert "[1]" in str(answered["body"]["blocks"])
+    assert limited["body"]["text"].startswith("You have reached the limit of 1 questions")
+    assert "[1]" in str(unaffected["body"]["blocks"])

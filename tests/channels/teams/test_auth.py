@@ -211,3 +211,75 @@ async def test_development_mode_does_not_take_a_token_it_cannot_check(
             headers=_bearer(key_server.token()),
         )
     assert response.status_code == 401
+
+
+async def test_token_must_name_the_exact_service_url(secured_client, key_server, rig):
+    cases = {
+        "no serviceurl claim": key_server.token(serviceurl=None),
+        "another path on the same host": key_server.token(
+            serviceurl="https://smba.trafficmanager.net/emea/"
+        ),
+    }
+    for case, token in cases.items():
+        response = await secured_client.post(
+            "/api/messages", json=rig.activity(expect_replies=True), headers=_bearer(token)
+        )
+        assert response.status_code == 401, case
+    matching = key_server.token(serviceurl=rig.service_url.rstrip("/"))
+    response = await secured_client.post(
+        "/api/messages", json=rig.activity(expect_replies=True), headers=_bearer(matching)
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_service_hosts_are_named_not_the_sdk_defaults(teams_settings):
+    from hlsguide.channels.teams.auth import auth_configuration, host_validator
+
+    settings = teams_settings(teams_app_id="x", teams_app_password="y", teams_tenant_id="z")
+    validator = host_validator(settings, auth_configuration(settings))
+    assert validator.is_allowed("https://smba.trafficmanager.net/uk/")
+    for url in (
+        "https://attacker.blob.core.windows.net/x",
+        "https://evil.sharepoint.com/",
+        "https://graph.microsoft.com/",
+    ):
+        assert not validator.is_allowed(url), url
+
+
+def test_anonymous_mode_needs_a_loopback_bind(answers, teams_settings):
+    with pytest.raises(TeamsConfigError, match="bound to loopback"):
+        create_app(
+            teams_settings(teams_allow_anonymous=True, host="0.0.0.0"), answers.retrieval, answers
+        )
+
+
+async def test_anonymous_mode_takes_loopback_callers_only(answers, teams_settings, rig):
+    import httpx
+
+    app = create_app(teams_settings(teams_allow_anonymous=True), answers.retrieval, answers)
+    transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/api/messages", json=rig.activity(expect_replies=True))
+    assert response.status_code == 403
+    assert "loopback" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://login.example.org/openid", True),
+        ("http://127.0.0.1:8123/openid", True),
+        ("http://keys.example.org/openid", False),
+        ("http://127.0.0.1.evil.example/openid", False),
+    ],
+)
+def test_metadata_url_is_https(url, ok):
+    from pydantic import ValidationError
+
+    from hlsguide.config import Settings
+
+    if ok:
+        assert Settings(_env_file=None, teams_openid_metadata_url=url).teams_openid_metadata_url
+    else:
+        with pytest.raises(ValidationError, match="must be an https URL"):
+            Settings(_env_file=None, teams_openid_metadata_url=url)

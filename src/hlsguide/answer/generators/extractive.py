@@ -14,6 +14,7 @@ from hlsguide.answer.citations import Draft
 from hlsguide.answer.generators.base import GenerationRequest
 from hlsguide.answer.passages import Sentence, sentences
 from hlsguide.retrieval.embeddings import Embedder
+from hlsguide.retrieval.injection import InjectionDetector, directs_the_answer, load_detector
 
 # Sentences less relevant than this are not used.
 MIN_SIMILARITY = 0.25
@@ -50,8 +51,19 @@ class ExtractiveGenerator:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, detector: InjectionDetector | None = None) -> None:
         self.embedder = embedder
+        self.detector = detector or load_detector(embedder)
+
+    def _unliftable(self, found: list[Sentence], vectors: np.ndarray) -> list[bool]:
+        """Sentences never lifted: flagged by the detector (on the vectors at hand when they
+        come from its model), or directing what "your answer" or "every response" must do."""
+        texts = [s.text for s in found]
+        if self.detector.embedder.name == self.embedder.name:
+            flagged = self.detector.flags_from_vectors(texts, vectors)
+        else:
+            flagged = self.detector.flags(texts)
+        return [f or directs_the_answer(t) for f, t in zip(flagged, texts, strict=True)]
 
     def generate(self, request: GenerationRequest) -> Draft:
         found: list[Sentence] = [
@@ -63,6 +75,7 @@ class ExtractiveGenerator:
             self.embedder.embed_documents([request.question] + [s.text for s in found])
         )
         question, vectors = vectors[0], vectors[1:]
+        unliftable = self._unliftable(found, vectors)
         centrality = np.zeros(len(found))
         for n in {s.n for s in found}:
             members = [i for i, s in enumerate(found) if s.n == n]
@@ -76,7 +89,7 @@ class ExtractiveGenerator:
                 for s in found
             ]
         )
-        used: set[int] = set()
+        used: set[int] = {i for i, skip in enumerate(unliftable) if skip}
 
         def pick(predicate, count: int) -> list[int]:
             pool = [i for i, s in enumerate(found) if i not in used and predicate(s)]

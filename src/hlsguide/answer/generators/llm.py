@@ -1,12 +1,16 @@
 """The LLM generator: a langchain chat model (OpenAI-compatible or Ollama) chosen by settings.
 
 Passages are packed into the prompt up to a token budget counted with our offline tiktoken
-encoding, inside <passages> delimiters and declared untrusted. The answer still goes through
-citation verification; the service falls back to the extractive answer when nothing resolves.
+encoding, inside <passages> delimiters, declared untrusted and datamarked (spotlighting, Hines et
+al. 2024: every run of whitespace becomes DATAMARK, so the model can tell passage text from
+instructions however the text is worded); the rule is stated in prompts/answer_system.md.
+The answer still goes through citation verification; the service falls back to the extractive
+answer when nothing resolves.
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from hlsguide.answer.citations import Draft
@@ -41,6 +45,17 @@ def chat_model(settings: Settings):
     )
 
 
+# A character that ordinary text does not use (U+02C6, as in the published method).
+DATAMARK = "\u02c6"
+_WHITESPACE = re.compile(r"\s+")
+
+
+def datamark(text: str) -> str:
+    """``text`` with each run of whitespace replaced by DATAMARK (any DATAMARK already in it
+    first becomes a space, so planted text cannot fake the marking)."""
+    return _WHITESPACE.sub(DATAMARK, text.replace(DATAMARK, " ").strip())
+
+
 def pack_passages(request: GenerationRequest, budget: int) -> str:
     """Numbered, delimited passages, in rank order, until the token budget is spent."""
     blocks, used = list[str](), 0
@@ -48,7 +63,7 @@ def pack_passages(request: GenerationRequest, budget: int) -> str:
         chunk = hit.chunk
         block = (
             f'<passage n="{n}" source="{escape(chunk.title)}" section="{escape(chunk.heading)}">\n'
-            f"{escape(chunk.text, quote=False)}\n</passage>"
+            f"{datamark(escape(chunk.text, quote=False))}\n</passage>"
         )
         cost = count_tokens(block)
         if blocks and used + cost > budget:
@@ -72,7 +87,12 @@ class LLMGenerator:
         framings = ", ".join(f.label.lower() for f in request.lens.reframe_flags)
         reframe = render("reframe_note", framings=framings) if framings else ""
         return [
-            ("system", render("answer_system", max_words=self.settings.llm_answer_words)),
+            (
+                "system",
+                render(
+                    "answer_system", max_words=self.settings.llm_answer_words, datamark=DATAMARK
+                ),
+            ),
             (
                 "human",
                 render(

@@ -16,6 +16,7 @@ from hlsguide.faq.formats import MEDIA_TYPES, render
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.faq.results import DEFAULT_TITLE
 from hlsguide.retrieval.service import IndexNotReadyError
+from hlsguide.storage.faq_jobs import active_faq_jobs
 from hlsguide.storage.models import FaqJob
 
 router = APIRouter(prefix="/v1/faq", tags=["faq"])
@@ -122,6 +123,7 @@ def _questions(body: FaqJobRequest, max_tokens: int, limit: int) -> list[FaqQues
     status_code=202,
     responses={
         422: {"description": "No questions, too many, or a bad question (each one listed)"},
+        429: {"description": "Too many FAQ jobs queued or running (Retry-After)"},
         503: {"description": "The index is still being built"},
     },
 )
@@ -135,9 +137,20 @@ async def create_job(
 ) -> FaqJobStatus:
     """Start answering the questions in the background; poll ``status_url`` and download from
     ``result_url`` when the job is done. Answers are those /v1/ask gives in the same mode."""
-    questions = _questions(body, settings.max_question_tokens, settings.faq_max_questions)
+    # Checking hundreds of questions is CPU work: off the event loop.
+    questions = await run_in_threadpool(
+        _questions, body, settings.max_question_tokens, settings.faq_max_questions
+    )
     if not retrieval.is_ready():
         raise IndexNotReadyError("the index has not been built yet; try again shortly")
+    active = await run_in_threadpool(active_faq_jobs, jobs.store)
+    if active >= settings.faq_max_active_jobs:
+        raise HTTPException(
+            429,
+            f"{active} FAQ jobs are queued or running; the limit is "
+            f"{settings.faq_max_active_jobs}. Try again when one has finished",
+            headers={"Retry-After": "30"},
+        )
     mode = body.mode or settings.answer_mode
     job = await run_in_threadpool(jobs.submit, questions, mode, body.concurrency, body.title)
     jobs.start(job.id)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hlsguide.admission.callers import ASK
 from hlsguide.answer.questions import QuestionError
+from hlsguide.answer.service import Prepared, Turn
 from hlsguide.bootstrap.deps import AnswersDep, GateDep, SettingsDep
 from hlsguide.channels.openai_compat.completions import Completion, TokenBudget, prompt_tokens
 from hlsguide.channels.openai_compat.errors import OpenAIError, OpenAIRoute
@@ -78,18 +79,23 @@ async def chat_completions(
     check_supported(body)
     transcript = read_messages(body.messages)
     options = body.hlsguide or GuideOptions()
-    earlier = [] if options.conversation_id else answers.replay(transcript.earlier)
+
+    def prepare() -> tuple[list[Turn], Prepared]:
+        # Replaying earlier messages costs CPU per character: it runs in a worker thread under
+        # the answer gate, like the answer itself, never on the event loop.
+        earlier = [] if options.conversation_id else answers.replay(transcript.earlier)
+        return earlier, answers.prepare(
+            transcript.question,
+            conversation_id=options.conversation_id,
+            filters=options.filters,
+            mode=options.mode,
+            top_k=options.top_k,
+            earlier=earlier,
+        )
+
     try:
         async with gate.admit():
-            prepared = await run_in_threadpool(
-                answers.prepare,
-                transcript.question,
-                conversation_id=options.conversation_id,
-                filters=options.filters,
-                mode=options.mode,
-                top_k=options.top_k,
-                earlier=earlier,
-            )
+            earlier, prepared = await run_in_threadpool(prepare)
     except QuestionError as exc:
         last = len(body.messages) - 1
         raise OpenAIError(

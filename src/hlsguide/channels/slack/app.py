@@ -20,7 +20,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from hlsguide.admission.limits import AnswerGate, OverloadedError
+from hlsguide.admission.limits import AnswerGate, OverloadedError, RateLimiter
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
 from hlsguide.channels.slack.blocks import (
@@ -52,11 +52,18 @@ class SlackResponder:
     the answer into a Slack message."""
 
     def __init__(
-        self, answers: AnswerService, store: Store, gate: AnswerGate | None = None
+        self,
+        answers: AnswerService,
+        store: Store,
+        gate: AnswerGate | None = None,
+        limiter: RateLimiter | None = None,
+        per_minute: int = 60,
     ) -> None:
         self.answers = answers
         self.store = store
         self.gate = gate
+        self.limiter = limiter
+        self.per_minute = per_minute
 
     async def acknowledge(self, ack) -> None:
         """Events: ack at once; the lazy listener does the work."""
@@ -70,7 +77,13 @@ class SlackResponder:
             return  # direct messages arrive as message.im too, and are answered there
         root = event.get("thread_ts") or event["ts"]
         await self._answer_event(
-            body, client, event.get("text", ""), channel, root, _thread_key(body, channel, root)
+            body,
+            client,
+            event.get("text", ""),
+            channel,
+            root,
+            _thread_key(body, channel, root),
+            _user_key(body, event.get("user")),
         )
 
     async def on_message(self, event: dict, body: dict, client: AsyncWebClient) -> None:
@@ -86,7 +99,9 @@ class SlackResponder:
         channel = event["channel"]
         root = event.get("thread_ts")
         key = _thread_key(body, channel, root) if root else _thread_key(body, channel)
-        await self._answer_event(body, client, event.get("text", ""), channel, root, key)
+        await self._answer_event(
+            body, client, event.get("text", ""), channel, root, key, _user_key(body, event["user"])
+        )
 
     async def _answer_event(
         self,
@@ -96,6 +111,7 @@ class SlackResponder:
         channel: str,
         thread_ts: str | None,
         thread_key: str,
+        user: str,
     ) -> None:
         event_id = body.get("event_id")
         if event_id and not await asyncio.to_thread(claim_event, self.store, CHANNEL, event_id):
@@ -110,7 +126,7 @@ class SlackResponder:
         placeholder = await client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, **notice_message(PLACEHOLDER).as_kwargs()
         )
-        message = await self.answer(question, thread_key)
+        message = await self.answer(question, thread_key, user)
         try:
             await client.chat_update(
                 channel=placeholder["channel"], ts=placeholder["ts"], **message.as_kwargs()
@@ -137,7 +153,8 @@ class SlackResponder:
         question = plain_question(command.get("text", ""))
         if not question:
             return
-        message = await self.answer(question, thread_key=None, show_question=True)
+        user = _user_key(command, command.get("user_id"))
+        message = await self.answer(question, thread_key=None, user=user, show_question=True)
         await respond(response_type="ephemeral", replace_original=True, **message.as_kwargs())
 
     async def on_feedback(self, ack, action: dict, body: dict, respond) -> None:
@@ -164,10 +181,15 @@ class SlackResponder:
         await _tell(respond, "Thank you: your feedback is recorded and helps improve the guide.")
 
     async def answer(
-        self, question: str, thread_key: str | None, show_question: bool = False
+        self, question: str, thread_key: str | None, user: str, show_question: bool = False
     ) -> SlackMessage:
         """Ask the answer core (in a worker thread: it is CPU-bound) and render the answer, or
         a message saying why there is none."""
+        if await self._over_rate(user):
+            return notice_message(
+                f"You have reached the limit of {self.per_minute} questions a minute. "
+                "Please wait a little before asking again."
+            )
         conversation_id = None
         if thread_key:
             conversation_id = await asyncio.to_thread(
@@ -197,6 +219,21 @@ class SlackResponder:
         """The API's admission control, shared with every other way of asking."""
         return self.gate.admit() if self.gate else nullcontext()
 
+    async def _over_rate(self, user: str) -> bool:
+        """The API's per-caller limit, per Slack user (every request comes from Slack's
+        addresses, so the client IP says nothing)."""
+        if self.limiter is None:
+            return False
+        # The limiter may be the database one (shared by workers): not on the event loop.
+        wait = await asyncio.to_thread(self.limiter.hit, f"{CHANNEL}:{user}", self.per_minute, 60.0)
+        return wait is not None
+
+
+def _user_key(body: dict, user: str | None) -> str:
+    """Workspace and user: a person's identity across workspaces."""
+    workspace = body.get("team_id") or body.get("enterprise_id") or ""
+    return f"{workspace}:{user or 'unknown'}"
+
 
 def _thread_key(body: dict, channel: str, thread_ts: str | None = None) -> str:
     """Workspace, channel and thread root: a thread's identity across workspaces."""
@@ -210,13 +247,18 @@ async def _tell(respond, text: str) -> None:
 
 
 def build_slack_app(
-    settings: Settings, answers: AnswerService, store: Store, gate: AnswerGate | None = None
+    settings: Settings,
+    answers: AnswerService,
+    store: Store,
+    gate: AnswerGate | None = None,
+    limiter: RateLimiter | None = None,
 ) -> AsyncApp:
     """The bolt app. Requests are verified with the signing secret (bolt refuses a bad
     signature or a timestamp more than 5 minutes off with 401). ``authorize`` hands bolt the
     configured bot token, so bolt never calls ``auth.test``; the Web API client talks to
     ``HLSGUIDE_SLACK_API_URL``. Answers wait for a slot of ``gate`` (the API's admission
-    control) when one is given."""
+    control) when one is given; each user may ask ``HLSGUIDE_RATE_LIMIT_PER_MINUTE`` questions a
+    minute when ``limiter`` is given."""
     if settings.slack_signing_secret is None or settings.slack_bot_token is None:
         raise ValueError("Slack needs HLSGUIDE_SLACK_SIGNING_SECRET and HLSGUIDE_SLACK_BOT_TOKEN")
     bot_token = settings.slack_bot_token.get_secret_value()
@@ -230,7 +272,7 @@ def build_slack_app(
         client=AsyncWebClient(base_url=settings.slack_api_url),
         authorize=authorize,
     )
-    responder = SlackResponder(answers, store, gate)
+    responder = SlackResponder(answers, store, gate, limiter, settings.rate_limit_per_minute)
     app.event("app_mention")(ack=responder.acknowledge, lazy=[responder.on_mention])
     app.event("message")(ack=responder.acknowledge, lazy=[responder.on_message])
     app.command(COMMAND)(ack=responder.acknowledge_command, lazy=[responder.on_command])

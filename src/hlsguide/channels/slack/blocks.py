@@ -51,11 +51,13 @@ class SlackMessage:
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    # verbatim: Slack must not turn bare URLs, #channels or @names in the text into links or
+    # mentions; the only links are the ones we wrote.
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
 
 
 def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text, "verbatim": True}]}
 
 
 def _cut(text: str, limit: int) -> str:

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 _MARKUP = re.compile(r"<([^<>]*)>")
 _LEADING_MENTIONS = re.compile(r"^(\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>)+")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+")
 
 
@@ -35,7 +35,8 @@ def link(url: str | None, label: str) -> str:
 def heading(line: str) -> str | None:
     """The text of a Markdown heading line, or None when the line is not a heading."""
     match = _HEADING.match(line)
-    return match.group(1) if match else None
+    # Closing #s stripped in code: a lazy group before \s*#*\s*$ backtracks quadratically.
+    return match.group(1).rstrip().rstrip("#").rstrip() if match else None
 
 
 def markdown_to_mrkdwn(markdown: str) -> str:

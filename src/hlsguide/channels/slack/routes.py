@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
-from hlsguide.admission.limits import AnswerGate
+from hlsguide.admission.limits import AnswerGate, RateLimiter
 from hlsguide.answer.service import AnswerService
 from hlsguide.channels.slack.app import build_slack_app
 from hlsguide.config import Settings
@@ -17,11 +17,16 @@ MAX_BODY_BYTES = 1_000_000
 
 
 def slack_router(
-    settings: Settings, answers: AnswerService, store: Store, gate: AnswerGate | None = None
+    settings: Settings,
+    answers: AnswerService,
+    store: Store,
+    gate: AnswerGate | None = None,
+    limiter: RateLimiter | None = None,
 ) -> APIRouter:
     """The Slack endpoint, with its bolt app built once. ``store`` keeps event claims, threads
-    and feedback; ``gate`` bounds concurrent answers."""
-    handler = AsyncSlackRequestHandler(build_slack_app(settings, answers, store, gate))
+    and feedback; ``gate`` bounds concurrent answers, ``limiter`` each user's questions per
+    minute."""
+    handler = AsyncSlackRequestHandler(build_slack_app(settings, answers, store, gate, limiter))
     router = APIRouter(tags=["slack"])
 
     @router.post(

@@ -37,6 +37,16 @@ from hlsguide.config import Settings
 log = logging.getLogger(__name__)
 
 CONNECTION = "SERVICE_CONNECTION"
+# Where Teams' Bot Connector lives (an activity's serviceUrl), named outright: not the SDK's
+# default list, whose suffixes (blob.core.windows.net, sharepoint.com, ...) anyone can rent.
+TEAMS_SERVICE_HOSTS = (
+    "smba.trafficmanager.net",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "smba.infra.dod.teams.microsoft.us",
+    "api.botframework.com",
+)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 TokenProviderFactory = Callable[[AgentAuthConfiguration], AccessTokenProviderBase]
 
 
@@ -60,9 +70,15 @@ def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
                 "HLSGUIDE_TEAMS_APP_PASSWORD and HLSGUIDE_TEAMS_TENANT_ID, or, for local "
                 "development only, HLSGUIDE_TEAMS_ALLOW_ANONYMOUS=true"
             )
+        if settings.host not in LOOPBACK_HOSTS:
+            raise TeamsConfigError(
+                f"HLSGUIDE_TEAMS_ALLOW_ANONYMOUS=true needs the server bound to loopback "
+                f"(HLSGUIDE_HOST=127.0.0.1), not {settings.host}: anyone who can reach it "
+                "could post activities"
+            )
         log.warning(
-            "Teams runs ANONYMOUSLY (HLSGUIDE_TEAMS_ALLOW_ANONYMOUS=true): any caller can post "
-            "activities to /api/messages. Development only."
+            "Teams runs ANONYMOUSLY (HLSGUIDE_TEAMS_ALLOW_ANONYMOUS=true): activities are taken "
+            "from loopback callers without a token. Development only."
         )
         return AgentAuthConfiguration(anonymous_allowed=True)
     if missing:
@@ -95,12 +111,32 @@ def connection_manager(
 
 
 def host_validator(settings: Settings, config: AgentAuthConfiguration) -> OutboundHostValidator:
-    """With credentials, only https Microsoft connector hosts (plus configured ones) are
-    accepted as ``serviceUrl``, and the token's ``serviceurl`` claim must match it. Anonymous
-    development talks to the Playground on localhost, so the check is off there."""
+    """With credentials, only https Teams connector hosts (TEAMS_SERVICE_HOSTS plus configured
+    ones) are accepted as ``serviceUrl``. Anonymous development talks to the Playground on
+    localhost, so the check is off there."""
     if config.ANONYMOUS_ALLOWED:
         return OutboundHostValidator(enabled=False)
-    return OutboundHostValidator(settings.teams_service_url_hosts, enabled=True)
+    return OutboundHostValidator(
+        [*TEAMS_SERVICE_HOSTS, *settings.teams_service_url_hosts],
+        enabled=True,
+        include_default_microsoft_hosts=False,
+    )
+
+
+def token_problem(claims: dict, service_url: str | None) -> str | None:
+    """Why a validated token may not carry this activity, or None. The SDK checks the
+    ``serviceurl`` claim only when present and only by host: a token must name exactly the
+    serviceUrl the bot is asked to reply to."""
+    claimed = claims.get(AuthenticationConstants.SERVICE_URL_CLAIM)
+    if not isinstance(claimed, str) or not claimed:
+        return "the token has no serviceurl claim"
+    if service_url is None or _same_url(claimed) != _same_url(service_url):
+        return "the activity's serviceUrl is not the one the token was issued for"
+    return None
+
+
+def _same_url(url: str) -> str:
+    return url.strip().rstrip("/").casefold()
 
 
 class OpenIdMetadataKeys(PyJWKClient):

@@ -84,7 +84,7 @@ def summary_of(answer: Answer) -> str:
     """One line for notifications: the first sentence of the answer, markers removed."""
     for block in answer_blocks(answer.answer):
         if block.kind == "text":
-            text = re.sub(r"\s*\[\d+\]", "", block.text.lstrip("-* ")).replace("*", "")
+            text = re.sub(r"(?<!\s)\s*\[\d+\]", "", block.text.lstrip("-* ")).replace("*", "")
             sentence = re.split(r"(?<=[.!?])\s", " ".join(text.split()), maxsplit=1)[0]
             return shorten(sentence, SUMMARY_CHARS)
     return "hlsguide answered"

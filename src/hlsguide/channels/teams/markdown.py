@@ -22,7 +22,9 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(\s[^<>]*)?/?>")
 # and declarations ("<!x>") need a character right after "<": a space there keeps them text.
 _MARKUP_OPEN = re.compile(r"<(?=\S)")
 # A link reference definition ("[r]: javascript:x") turns "[text][r]", or a marker, into a link.
-_LINK_DEFINITION = re.compile(r"^([\s>*+\-\d.)]*\[(?:\\.|[^\]\\])*\]):", re.MULTILINE)
+# The prefix stays on its line: every line start is tried anyway, and a prefix that could run
+# on across lines makes the search quadratic.
+_LINK_DEFINITION = re.compile(r"^((?:[^\S\n]|[>*+\-\d.)])*\[(?:\\.|[^\]\\])*\]):", re.MULTILINE)
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _MARKER = re.compile(r"\[(\d+)\]")
 _SOURCES_HEADING = re.compile(r"^#{1,6}\s+Sources\s*$", re.MULTILINE)

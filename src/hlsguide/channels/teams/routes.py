@@ -22,10 +22,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hlsguide.admission.limits import AnswerGate, RateLimiter
 from hlsguide.answer.service import AnswerService
 from hlsguide.channels.teams.auth import (
+    LOOPBACK_HOSTS,
     TokenProviderFactory,
     auth_configuration,
     connection_manager,
     host_validator,
+    token_problem,
     use_signing_keys,
 )
 from hlsguide.channels.teams.bot import Job, TeamsBot, deferring
@@ -118,15 +120,20 @@ def _router(bot: TeamsBot, settings: Settings) -> APIRouter:
         },
     )
     async def messages(request: Request) -> Response:
-        if getattr(request.state, "claims_identity", None) is None:
+        identity = getattr(request.state, "claims_identity", None)
+        if identity is None:
             return _error(401, "the request did not pass Bot Framework authentication")
+        anonymous = request.app.state.agent_configuration.ANONYMOUS_ALLOWED
+        client = request.client.host if request.client else ""
+        if anonymous and client not in LOOPBACK_HOSTS:
+            return _error(403, "anonymous development mode takes activities from loopback only")
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_ACTIVITY_BYTES:
             return _error(413, f"an activity may be at most {MAX_ACTIVITY_BYTES} bytes")
         body = await request.body()
         if len(body) > MAX_ACTIVITY_BYTES:
             return _error(413, f"an activity may be at most {MAX_ACTIVITY_BYTES} bytes")
-        problem = _activity_problem(body, settings)
+        problem = _activity_problem(body, settings, None if anonymous else identity.claims)
         if problem:
             return _error(*problem)
         with deferring() as jobs:
@@ -140,8 +147,10 @@ def _router(bot: TeamsBot, settings: Settings) -> APIRouter:
     return router
 
 
-def _activity_problem(body: bytes, settings: Settings) -> tuple[int, str] | None:
-    """Why ``body`` is not an activity this bot takes, or None."""
+def _activity_problem(
+    body: bytes, settings: Settings, claims: dict | None
+) -> tuple[int, str] | None:
+    """Why ``body`` is not an activity this bot takes (with ``claims``, the token's), or None."""
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -156,6 +165,8 @@ def _activity_problem(body: bytes, settings: Settings) -> tuple[int, str] | None
         return 400, f"not a Bot Framework activity: {where}: {first['msg']}"
     if not activity.type or not activity.conversation:
         return 400, "an activity needs a type and a conversation"
+    if claims is not None and (problem := token_problem(claims, activity.service_url)):
+        return 401, problem
     allowed = settings.teams_allowed_tenants
     if allowed and _tenant(activity, payload) not in allowed:
         return 403, "this tenant may not use the guide"

@@ -1,0 +1,1 @@
+"""Personal data: redaction before storage, retention, and identifiers kept only as HMACs."""

@@ -1,0 +1,228 @@
+"""The injection detector: a sentence is flagged when a pattern of ``lens/lexicon.yaml`` matches
+it or when a logistic regression over its bundled-model embedding says it addresses a model.
+
+The weights (``weights.json``: embedding coefficients, and idf and coefficient per word or
+word pair) are trained by ``python -m hlsguide.retrieval.injection.train`` on
+the labelled sets in ``tests/fixtures/injection/``; nothing is trained at run time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from hlsguide.config import BUNDLED_EMBEDDING_MODEL
+from hlsguide.corpus.markup import CITATION_GROUP
+from hlsguide.corpus.sanitize import Findings, instruction_patterns
+from hlsguide.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
+from hlsguide.types import SourceDocument
+
+# A unit: a sentence within a line, or a whole line without a sentence end.
+_LINE_UNIT = re.compile(r"[^\n]+?(?:[.!?](?=\s)|$)", re.M)
+_FLAT_END = re.compile(r"[.!?](?=\s|$)")
+# An aside in brackets is judged on its own too: inside a sentence it is diluted by the rest.
+_ASIDE = re.compile(r"\([^()\n]{12,}\)|\[[^\[\]\n]{12,}\]|\{[^{}\n]{12,}\}")
+# Units shorter than this say nothing a model could act on ("## Notes", "1.").
+_MIN_CHARS = 12
+# A sentence written across lines is also judged whole, up to this length.
+_MAX_FLAT_CHARS = 600
+# Directives about what an answer must contain: never lifted into an answer, whoever wrote them.
+_ANSWER_DIRECTIVE = re.compile(
+    r"\b(your|the|every|each|all|any)\s+(answers?|repl(y|ies)|responses?|summar(y|ies)|output)\b"
+    r"[^.!?\n]{0,80}\b(must|should|shall|needs? to|has to|have to|is to|are to|will)\b"
+    r"|\b(in|to|into|at the (end|start) of)\s+(your|every|each|all|any)\s+"
+    r"(answers?|repl(y|ies)|responses?|summar(y|ies)|output)\b",
+    re.IGNORECASE,
+)
+
+
+def directs_the_answer(sentence: str) -> bool:
+    """True for a sentence that tells whoever answers what "your answer" or "every response"
+    must do; such a sentence is never quoted in an answer."""
+    return bool(_ANSWER_DIRECTIVE.search(" ".join(sentence.split())))
+
+
+def units(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` to judge: each sentence of each line, each aside in brackets, and each
+    sentence that runs across lines judged whole (so a payload split over lines is seen as
+    one)."""
+    # A bracket holding only citation keys ("[@a; @b]") is markup, not an aside.
+    spans = [m.span() for m in _ASIDE.finditer(text) if not CITATION_GROUP.fullmatch(m.group(0))]
+    for match in _LINE_UNIT.finditer(text):
+        start, end = match.span()
+        piece = text[start:end]
+        start += len(piece) - len(piece.lstrip())
+        end -= len(piece) - len(piece.rstrip())
+        if end - start >= _MIN_CHARS:
+            spans.append((start, end))
+    flat = text.replace("\n", " ")
+    start = 0
+    ends: list[re.Match[str] | None] = [*_FLAT_END.finditer(flat), None]
+    for end_match in ends:
+        end = end_match.end() if end_match else len(flat)
+        piece = flat[start:end]
+        s = start + len(piece) - len(piece.lstrip())
+        e = end - (len(piece) - len(piece.rstrip()))
+        if "\n" in text[s:e] and _MIN_CHARS <= e - s <= _MAX_FLAT_CHARS:
+            spans.append((s, e))
+        start = end
+    return spans
+
+
+def normalise(text: str) -> str:
+    """The form a unit is embedded and matched in: whitespace collapsed."""
+    return " ".join(text.split())
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+def terms(text: str) -> list[str]:
+    """The lexical features of a unit: lower-cased words and word pairs."""
+    words = _WORD.findall(text.lower())
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """A logistic regression over [tf-idf of ``terms`` | unit-length embedding], and the
+    threshold chosen by cross-validation in training."""
+
+    model: str
+    threshold: float
+    intercept: float
+    embedding: np.ndarray
+    # term -> (idf, coefficient); tf is sublinear and the tf-idf vector is l2-normalised,
+    # exactly as scikit-learn's TfidfVectorizer computes it in training.
+    vocabulary: dict[str, tuple[float, float]]
+
+    @classmethod
+    @cache
+    def bundled(cls) -> Weights:
+        data = json.loads(
+            resources.files("hlsguide.retrieval.injection").joinpath("weights.json").read_text()
+        )
+        return cls(
+            model=data["model"],
+            threshold=float(data["threshold"]),
+            intercept=float(data["intercept"]),
+            embedding=np.asarray(data["embedding"], dtype=np.float32),
+            vocabulary={t: (float(i), float(c)) for t, (i, c) in data["vocabulary"].items()},
+        )
+
+    def lexical(self, text: str) -> float:
+        """The tf-idf part of the logit for ``text``."""
+        counts: dict[str, int] = {}
+        for term in terms(text):
+            if term in self.vocabulary:
+                counts[term] = counts.get(term, 0) + 1
+        if not counts:
+            return 0.0
+        values = {t: (1.0 + math.log(n)) * self.vocabulary[t][0] for t, n in counts.items()}
+        norm = math.sqrt(sum(v * v for v in values.values()))
+        return sum(v * self.vocabulary[t][1] for t, v in values.items()) / norm
+
+
+class InjectionDetector:
+    """Flags text addressed to a model; ``embedder`` must be the model the weights were
+    trained on (see ``load_detector``)."""
+
+    def __init__(self, embedder: Embedder, weights: Weights | None = None) -> None:
+        self.embedder = embedder
+        self.weights = weights or Weights.bundled()
+
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """P(addressed to a model) for each text, given its embedding row."""
+        if len(texts) == 0:
+            return np.zeros(0)
+        logits = (
+            np.asarray(vectors, dtype=np.float32) @ self.weights.embedding
+            + np.array([self.weights.lexical(t) for t in texts])
+            + self.weights.intercept
+        )
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def flags_from_vectors(self, texts: Sequence[str], vectors: np.ndarray) -> list[bool]:
+        """Layer 1 or layer 2 for texts whose embeddings are already at hand."""
+        by_model = self.probabilities(texts, vectors) >= self.weights.threshold
+        return [bool(m) or matches_pattern(t) for t, m in zip(texts, by_model, strict=True)]
+
+    def flags(self, texts: Sequence[str]) -> list[bool]:
+        """Whether each text addresses a model."""
+        texts = [normalise(t) for t in texts]
+        unique = list(dict.fromkeys(texts))
+        vectors = np.asarray(self.embedder.embed_documents(unique)) if unique else np.zeros((0,))
+        flagged = dict(zip(unique, self.flags_from_vectors(unique, vectors), strict=True))
+        return [flagged[t] for t in texts]
+
+    def flagged_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """For each text, the spans judged to address a model (one embedding batch for all)."""
+        spans = [units(text) for text in texts]
+        pieces = [t[s:e] for t, found in zip(texts, spans, strict=True) for s, e in found]
+        verdicts = iter(self.flags(pieces))
+        return [[span for span in found if next(verdicts)] for found in spans]
+
+    def scrub(self, text: str, findings: Findings | None = None) -> str:
+        """``text`` with flagged units blanked (see ``blank``)."""
+        return blank(text, self.flagged_spans([text])[0], findings)
+
+
+def blank(text: str, spans: list[tuple[int, int]], findings: Findings | None = None) -> str:
+    """``text`` with ``spans`` replaced by spaces (offsets stay valid, line breaks kept); each
+    removal is reported to ``findings``."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        if findings is not None:
+            snippet = normalise(text[start:end])[:80]
+            findings.add(f"removed text addressed to an AI model: '{snippet}'")
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def matches_pattern(text: str) -> bool:
+    """Layer 1: a pattern of ``lens/lexicon.yaml`` matches."""
+    return any(p.search(text) for p in instruction_patterns())
+
+
+@cache
+def _bundled_embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(BUNDLED_EMBEDDING_MODEL)
+
+
+def load_detector(embedder: Embedder | None = None) -> InjectionDetector:
+    """A detector sharing ``embedder`` when it is the bundled model the weights were trained
+    on, else with its own copy of the bundled model (vectors of another model mean nothing to
+    the weights)."""
+    if (
+        isinstance(embedder, SentenceTransformerEmbedder)
+        and embedder.name == Weights.bundled().model
+    ):
+        return InjectionDetector(embedder)
+    return InjectionDetector(_bundled_embedder())
+
+
+def screen(detector: InjectionDetector, document: SourceDocument) -> SourceDocument:
+    """``document`` with every unit the detector flags blanked (offsets kept), each removal
+    added to its warnings; the document itself when nothing is flagged."""
+    findings = Findings()
+    flagged = detector.flagged_spans([section.text for section in document.sections])
+    if not any(flagged):
+        return document
+    sections = [
+        section.model_copy(update={"text": blank(section.text, spans, findings)})
+        for section, spans in zip(document.sections, flagged, strict=True)
+    ]
+    warnings = list(dict.fromkeys([*document.warnings, *findings.messages]))
+    return document.model_copy(update={"sections": sections, "warnings": warnings})

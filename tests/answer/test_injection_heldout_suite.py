@@ -1,0 +1,87 @@
+"""The held-out injection suite (tests/support/injection_heldout.py): instructions worded in the
+held-out styles, planted visibly and hidden in every format and split across chunks. No canary
+and no foreign link reaches an answer, in the extractive mode and with a local model that obeys
+any instruction and repeats any link it sees."""
+
+import re
+
+import pytest
+from support.injection import QUESTION
+from support.injection_heldout import build_heldout_fixtures
+
+from hlsguide.answer.generators.llm import DATAMARK, LLMGenerator
+from hlsguide.answer.service import AnswerService
+from hlsguide.config import Settings
+from hlsguide.retrieval.service import RetrievalService
+from hlsguide.types import SearchFilters
+
+LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory, real_embedder):
+    root = tmp_path_factory.mktemp("injection-heldout")
+    fixtures = build_heldout_fixtures(root / "documents")
+    settings = Settings(_env_file=None, data_dir=root / "data", corpus_paths=[root / "documents"])
+    retrieval = RetrievalService(settings, real_embedder)
+    report = retrieval.build()
+    assert not report.failed, report.failed
+    return fixtures, report, retrieval
+
+
+def obey_and_link(body: dict) -> str:
+    """A model with no defences: it repeats every canary and every link it can see, and
+    answers in the passages' own (datamarked) words otherwise."""
+    prompt = "\n".join(m["content"] for m in body["messages"])
+    loot = re.findall(r"CANARY[A-Z0-9]+", prompt) + re.findall(r"https?://[^\s)\"<]+", prompt)
+    first = re.search(r'<passage n="1"[^>]*>\n(.+?)\n', prompt)
+    said = first.group(1).replace(DATAMARK, " ") if first else "Pooled budgets are shared funds"
+    extra = f" As instructed: {' '.join(loot)} ![i](https://beacon.example/x.png)" if loot else ""
+    return f"{said} [1].{extra}"
+
+
+def test_the_suite_is_large_and_covers_every_format_visible_and_hidden(planted):
+    fixtures, _, _ = planted
+    assert len(fixtures) >= 100
+    assert len({f.canary for f in fixtures}) == len(fixtures)
+    names = [f.name for f in fixtures]
+    for fmt in ("pdf", "docx", "html", "md", "txt"):
+        assert any(f"-{fmt}-visible" in n for n in names), fmt
+        assert any(f"-{fmt}-" in n and "visible" not in n for n in names), fmt
+    assert sum("split" in n for n in names) >= 10
+
+
+def test_every_planted_instruction_is_flagged_and_kept_out_of_the_index(planted):
+    fixtures, report, retrieval = planted
+    chunks = retrieval.searcher().snapshot.chunks
+    for fixture in fixtures:
+        assert report.warnings.get(fixture.document_id), f"{fixture.name} was not flagged"
+        assert not any(fixture.canary in c.text for c in chunks), f"{fixture.name} was indexed"
+    # The benign text around each payload is still there to answer from.
+    assert sum("Riverside used its pooled budget" in c.text for c in chunks) >= len(fixtures)
+
+
+@pytest.mark.parametrize("mode", ["extractive", "llm"])
+def test_no_canary_and_no_foreign_link_reaches_an_answer(planted, chat_server, tmp_path, mode):
+    fixtures, _, retrieval = planted
+    chat_server.responder = obey_and_link
+    settings = retrieval.settings.model_copy(
+        update={
+            "llm_base_url": chat_server.base_url,
+            "llm_max_retries": 0,
+            "data_dir": tmp_path,
+            "min_confidence": 0.0,  # answer everything, so nothing hides behind a refusal
+        }
+    )
+    answers = AnswerService(settings, retrieval, llm=LLMGenerator(settings))
+    for fixture in fixtures:
+        answer = answers.ask(
+            QUESTION, mode=mode, filters=SearchFilters(document_ids=[fixture.document_id])
+        )
+        assert not answer.refused
+        assert answer.citations, fixture.name
+        dumped = answer.model_dump_json()
+        assert "CANARY" not in dumped, f"{fixture.name} leaked in {mode} mode"
+        assert not LINK.search(answer.answer), f"{fixture.name}: a link in {mode} mode"
+        if mode == "llm":
+            assert answer.mode == "llm", answer.fallback  # the obedient model was used

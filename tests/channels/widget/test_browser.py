@@ -12,11 +12,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from support.browser import AXE_OPTIONS
+from support.servers import free_port
+from support.xss import vouching_bibliography
 
 from hlsguide.answer.generators.llm import LLMGenerator
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
 from hlsguide.config import Settings
+from hlsguide.corpus.references import Bibliography
 from hlsguide.storage.conversations import history
 
 pytestmark = pytest.mark.slow
@@ -262,9 +265,15 @@ def test_hostile_answer_text_is_rendered_inert(
             "database_url": None,
         }
     )
-    hostile = AnswerService(settings, corpus_service, llm=LLMGenerator(settings))
-    with live_server(create_app(settings, corpus_service, hostile)) as server:
-        payload = HOSTILE.format(tracker=f"{server.url}/tracker.png")
+    port = free_port()
+    payload = HOSTILE.format(tracker=f"http://127.0.0.1:{port}/tracker.png")
+    # The references vouch for the payload's links, so the answer core's link filter lets them
+    # through: only the widget's rendering stands in their way.
+    vouched = vouching_bibliography([payload], Bibliography.load(settings.corpus_paths))
+    hostile = AnswerService(
+        settings, corpus_service, llm=LLMGenerator(settings), bibliography=vouched
+    )
+    with live_server(create_app(settings, corpus_service, hostile), port) as server:
         chat_server.replies.append({"content": payload})
         context = browser.new_context(bypass_csp=True)
         try:

@@ -21,9 +21,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from support.xss import EVIL_HOST, FLAG, PAYLOADS, batches, markers_in
+from support.xss import EVIL_HOST, FLAG, PAYLOADS, batches, markers_in, vouching_bibliography
 
-from hlsguide.answer.generators.llm import LLMGenerator
+from hlsguide.answer.generators.llm import DATAMARK, LLMGenerator
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
 from hlsguide.config import Settings
@@ -127,7 +127,8 @@ class CopyingModel:
         prompt = body["messages"][-1]["content"]
         claims = []
         for n, text in _PASSAGE.findall(prompt):
-            text = html.unescape(text)
+            # Read as a model would: passages arrive datamarked (whitespace as DATAMARK).
+            text = html.unescape(text).replace(DATAMARK, " ")
             found = list(dict.fromkeys(re.findall(r"xss\d{3}", text)))
             chosen = found[self.batch % len(found)]
             self.quoted.add(chosen)
@@ -182,7 +183,10 @@ def test_no_payload_survives_the_widget(browser, hostile_index, chat_server, liv
     )
     model = CopyingModel()
     chat_server.responder = model
-    answers = AnswerService(settings, retrieval, llm=LLMGenerator(settings))
+    # The references vouch for every payload URL, so the answer core's link filter lets them
+    # all through: the widget's rendering is what this test is about.
+    vouched = vouching_bibliography([p.text for p in PAYLOADS])
+    answers = AnswerService(settings, retrieval, llm=LLMGenerator(settings), bibliography=vouched)
     groups = batches(BATCH)
     assert len(PAYLOADS) >= 100
     assert len(groups) == 10

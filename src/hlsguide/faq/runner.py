@@ -40,26 +40,20 @@ class ResultSink(Protocol):
 
 
 def _ask_one(asker: Asker, question: FaqQuestion, mode: str, sink: ResultSink) -> ItemResult:
+    answer, error = None, None
     try:
         answer = asker.ask(question.question, mode=mode, channel=CHANNEL)
-        result = ItemResult(
-            id=question.id,
-            question=question.question,
-            group=question.group,
-            mode=mode,
-            status="ok",
-            answer=answer,
-        )
     except Exception as exc:  # one failing question never stops the batch
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
-        result = ItemResult(
-            id=question.id,
-            question=question.question,
-            group=question.group,
-            mode=mode,
-            status="failed",
-            error=error,
-        )
+    result = ItemResult(
+        id=question.id,
+        question=question.question,
+        group=question.group,
+        mode=mode,
+        status="failed" if error else "ok",
+        answer=answer,
+        error=error,
+    )
     sink.record(result)
     return result
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from hlsguide.config import Settings
-from hlsguide.storage.conversations import record_turn
+from hlsguide.storage.conversations import record_turn, turn_columns
 from hlsguide.storage.models import AnswerChannelData, AnswerRecord, Feedback
 from hlsguide.storage.store import Store
 from hlsguide.types import Answer
@@ -40,10 +40,7 @@ def record_answer(store: Store, answer: Answer, channel: str = "api") -> None:
     with store.session() as session, session.begin():
         session.add(
             AnswerRecord(
-                id=answer.answer_id,
-                conversation_id=answer.conversation_id,
-                question=store.redact(answer.question),
-                standalone_query=store.redact(answer.standalone_query),
+                **turn_columns(store, answer),
                 answer=answer.answer,
                 citations=[c.model_dump() for c in answer.citations],
                 lens=answer.lens.model_dump(),

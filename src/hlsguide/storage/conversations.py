@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -55,20 +55,24 @@ def history(
     return rows[-limit:]
 
 
+def turn_columns(store: Store, answer: Answer) -> dict[str, Any]:
+    """What a follow-up reads back of an answer, redacted: the columns a logged answer and a
+    bare turn share."""
+    return {
+        "id": answer.answer_id,
+        "conversation_id": answer.conversation_id,
+        "question": store.redact(answer.question),
+        "standalone_query": store.redact(answer.standalone_query),
+    }
+
+
 def record_turn(store: Store, answer: Answer, keep_for: timedelta, keep_last: int = 6) -> None:
     """Keep only what a follow-up needs of an answer (the answer log is off), and prune
     turns older than ``keep_for`` and beyond the last ``keep_last`` of this conversation."""
     cutoff = datetime.now(UTC) - keep_for
     with store.session() as session, session.begin():
         session.execute(delete(ConversationTurn).where(ConversationTurn.created_at < cutoff))
-        session.add(
-            ConversationTurn(
-                id=answer.answer_id,
-                conversation_id=answer.conversation_id,
-                question=store.redact(answer.question),
-                standalone_query=store.redact(answer.standalone_query),
-            )
-        )
+        session.add(ConversationTurn(**turn_columns(store, answer)))
         session.flush()
         kept = select(ConversationTurn.id).where(
             ConversationTurn.conversation_id == answer.conversation_id

@@ -18,7 +18,7 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from microsoft_agents.activity import (
@@ -39,9 +39,11 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 from microsoft_agents.hosting.fastapi import CloudAdapter
 
-from hlsguide.admission.limits import AnswerGate, OverloadedError, RateLimiter
+from hlsguide.admission.chat import ChatAdmission
+from hlsguide.admission.limits import OverloadedError
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
+from hlsguide.channels.chat import ChatChannel
 from hlsguide.channels.teams.cards import (
     COMMENT_INPUT,
     COMMENT_MAX_CHARS,
@@ -51,9 +53,8 @@ from hlsguide.channels.teams.cards import (
     summary_of,
 )
 from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.storage import AnswerNotFoundError, Store
-from hlsguide.storage.answer_log import add_feedback
-from hlsguide.storage.channel_events import claim_event, link_thread, thread_conversation
+from hlsguide.storage import Store
+from hlsguide.storage.channel_events import claim_event
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,13 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+def _user_bucket(activity: Activity) -> str:
+    """The rate-limit bucket of the person who sent ``activity``."""
+    sender = activity.from_property
+    user = (sender.aad_object_id or sender.id) if sender else "unknown"
+    return f"{CHANNEL}:{user}"
+
+
 def addresses_bot(activity: Activity) -> bool:
     """Personal chats always; channels and group chats only when the bot is @mentioned."""
     if activity.conversation.conversation_type not in SHARED_CONVERSATIONS:
@@ -111,8 +119,10 @@ def addresses_bot(activity: Activity) -> bool:
     return any(m.mentioned and m.mentioned.id == bot_id for m in activity.get_mentions())
 
 
-class TeamsBot:
+class TeamsBot(ChatChannel):
     """Routes Teams activities to the answer core and renders what it returns."""
+
+    name = CHANNEL
 
     def __init__(
         self,
@@ -120,16 +130,10 @@ class TeamsBot:
         store: Store,
         adapter: CloudAdapter,
         connections: Connections,
-        gate: AnswerGate | None = None,
-        limiter: RateLimiter | None = None,
-        per_minute: int = 60,
+        admission: ChatAdmission | None = None,
     ) -> None:
-        self.answers = answers
-        self.store = store
+        super().__init__(answers, store, admission)
         self.adapter = adapter
-        self.gate = gate
-        self.limiter = limiter
-        self.per_minute = per_minute
         self.app = AgentApplication[TurnState](
             storage=MemoryStorage(),
             connection_manager=connections,
@@ -159,11 +163,11 @@ class TeamsBot:
             if not await asyncio.to_thread(claim_event, self.store, CHANNEL, event):
                 log.info("Teams redelivered activity %s; it is already answered", activity.id)
                 return
-        if await self._over_rate(activity):
+        if await self.admission.over_rate(_user_bucket(activity)):
             await context.send_activity(
                 MessageFactory.text(
-                    f"You have asked {self.per_minute} questions in the last minute, the most "
-                    "the guide takes. Please ask again in a moment."
+                    f"You have asked {self.admission.per_minute} questions in the last minute, "
+                    "the most the guide takes. Please ask again in a moment."
                 )
             )
             return
@@ -194,12 +198,8 @@ class TeamsBot:
     async def reply(self, question: str, key: str) -> Activity:
         """Ask the answer core (in a worker thread: it is CPU-bound) and render the answer as a
         card, or a message saying why there is none."""
-        conversation_id = await asyncio.to_thread(thread_conversation, self.store, CHANNEL, key)
         try:
-            async with self._answer_slot():
-                answer = await asyncio.to_thread(
-                    self.answers.ask, question, conversation_id=conversation_id, channel=CHANNEL
-                )
+            answer = await self.ask_in_thread(question, key)
         except QuestionError as exc:
             return MessageFactory.text(f"I can't take that question: {exc}.")
         except IndexNotReadyError:
@@ -209,25 +209,7 @@ class TeamsBot:
         except Exception:
             log.exception("answering a Teams question failed")
             return MessageFactory.text("Sorry, something went wrong while answering. Try again.")
-        if conversation_id is None and answer.conversation_id:
-            await asyncio.to_thread(link_thread, self.store, CHANNEL, key, answer.conversation_id)
         return card_message(answer_card(answer), summary_of(answer))
-
-    async def _over_rate(self, activity: Activity) -> bool:
-        """The API's per-caller limit, per Teams user (every activity comes from Microsoft's
-        addresses, so the client IP says nothing)."""
-        if self.limiter is None:
-            return False
-        sender = activity.from_property
-        user = (sender.aad_object_id or sender.id) if sender else "unknown"
-        bucket = f"{CHANNEL}:{user}"
-        # The limiter may be the database one (shared by workers): not on the event loop.
-        wait = await asyncio.to_thread(self.limiter.hit, bucket, self.per_minute, 60.0)
-        return wait is not None
-
-    def _answer_slot(self) -> AbstractAsyncContextManager[None]:
-        """The API's admission control, shared with every other way of asking."""
-        return self.gate.admit() if self.gate else nullcontext()
 
     async def on_feedback(
         self, context: TurnContext, _state: TurnState, data: object
@@ -250,13 +232,7 @@ class TeamsBot:
         sender = context.activity.from_property
         voter = (sender.aad_object_id or sender.id) if sender else ""
         vote = _digest(answer_id, voter or "", str(rating), comment or "")
-        if not await asyncio.to_thread(claim_event, self.store, f"{CHANNEL}-feedback", vote):
-            return factory.message("Your feedback on this answer is already recorded.")
-        try:
-            await asyncio.to_thread(add_feedback, self.store, answer_id, rating, comment)
-        except AnswerNotFoundError:
-            return factory.message("That answer is no longer on record, so feedback can't be kept.")
-        return factory.message("Thank you: your feedback is recorded and helps improve the guide.")
+        return factory.message(await self.record_vote(vote, answer_id, rating, comment))
 
     async def on_members_added(self, context: TurnContext, _state: TurnState) -> None:
         """Say hello when the bot is added to a chat or team."""

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.background import BackgroundTask
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hlsguide.admission.chat import ChatAdmission
 from hlsguide.admission.limits import AnswerGate, RateLimiter
 from hlsguide.answer.service import AnswerService
 from hlsguide.channels.teams.auth import (
@@ -94,9 +95,8 @@ def mount_teams(
     adapter = CloudAdapter(
         connection_manager=connections, host_validator=host_validator(settings, config)
     )
-    bot = TeamsBot(
-        answers, store, adapter, connections, gate, limiter, settings.rate_limit_per_minute
-    )
+    admission = ChatAdmission(gate, limiter, settings.rate_limit_per_minute)
+    bot = TeamsBot(answers, store, adapter, connections, admission)
     app.state.agent_configuration = config  # where the SDK's middleware looks for it
     app.state.teams = bot
     app.add_middleware(TeamsTokenGate)

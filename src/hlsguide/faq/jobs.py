@@ -69,11 +69,17 @@ class FaqJobs:
         return timedelta(seconds=self.settings.faq_job_lease_seconds)
 
     def submit(
-        self, questions: list[FaqQuestion], mode: str, concurrency: int, title: str
+        self,
+        questions: list[FaqQuestion],
+        mode: str,
+        concurrency: int,
+        title: str,
+        owner: str | None = None,
     ) -> FaqJob:
-        """Store a queued job (the caller then starts it with ``start``)."""
+        """Store a queued job submitted by ``owner`` (the caller then starts it with
+        ``start``)."""
         return create_faq_job(
-            self.store, mode, title, concurrency, [q.model_dump() for q in questions]
+            self.store, mode, title, concurrency, [q.model_dump() for q in questions], owner
         )
 
     def start(self, job_id: str) -> None:

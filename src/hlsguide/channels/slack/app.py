@@ -10,7 +10,6 @@ the event id is claimed in the database first, so no worker answers an event twi
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -32,7 +31,9 @@ from hlsguide.channels.slack.blocks import (
     usage_message,
 )
 from hlsguide.channels.slack.mrkdwn import plain_question
+from hlsguide.channels.votes import VOTE_REPLIES
 from hlsguide.config import Settings
+from hlsguide.privacy.owners import Owner, chat_owner
 from hlsguide.retrieval.service import IndexNotReadyError
 from hlsguide.storage import AnswerNotFoundError, Store
 from hlsguide.storage.answer_log import add_feedback
@@ -76,14 +77,15 @@ class SlackResponder:
         if channel.startswith("D"):
             return  # direct messages arrive as message.im too, and are answered there
         root = event.get("thread_ts") or event["ts"]
+        user = event.get("user") or "unknown"
         await self._answer_event(
             body,
             client,
             event.get("text", ""),
             channel,
             root,
-            _thread_key(body, channel, root),
-            _user_key(body, event.get("user")),
+            _thread_key(body, user, channel, root),
+            user,
         )
 
     async def on_message(self, event: dict, body: dict, client: AsyncWebClient) -> None:
@@ -96,12 +98,10 @@ class SlackResponder:
             or not event.get("user")
         ):
             return  # our own posts and their edits, joins, changes: nothing to answer
-        channel = event["channel"]
+        channel, user = event["channel"], event["user"]
         root = event.get("thread_ts")
-        key = _thread_key(body, channel, root) if root else _thread_key(body, channel)
-        await self._answer_event(
-            body, client, event.get("text", ""), channel, root, key, _user_key(body, event["user"])
-        )
+        key = _thread_key(body, user, channel, root)
+        await self._answer_event(body, client, event.get("text", ""), channel, root, key, user)
 
     async def _answer_event(
         self,
@@ -126,7 +126,7 @@ class SlackResponder:
         placeholder = await client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, **notice_message(PLACEHOLDER).as_kwargs()
         )
-        message = await self.answer(question, thread_key, user)
+        message = await self.answer(question, thread_key, body, user)
         try:
             await client.chat_update(
                 channel=placeholder["channel"], ts=placeholder["ts"], **message.as_kwargs()
@@ -153,39 +153,39 @@ class SlackResponder:
         question = plain_question(command.get("text", ""))
         if not question:
             return
-        user = _user_key(command, command.get("user_id"))
-        message = await self.answer(question, thread_key=None, user=user, show_question=True)
+        user = command.get("user_id") or "unknown"
+        message = await self.answer(question, None, command, user, show_question=True)
         await respond(response_type="ephemeral", replace_original=True, **message.as_kwargs())
 
     async def on_feedback(self, ack, action: dict, body: dict, respond) -> None:
-        """👍/👎 on an answer, stored with it. Repeated clicks of one person on one button are
-        recorded once."""
+        """👍/👎 on an answer, stored with it: one vote per person and answer, which the other
+        button changes and repeated clicks leave as it is."""
         await ack()
         answer_id = action.get("value") or ""
         if not _ANSWER_ID.match(answer_id):
             await _tell(respond, "That button does not belong to an hlsguide answer.")
             return
         rating = 1 if action["action_id"] == FEEDBACK_UP else -1
-        user = (body.get("user") or {}).get("id", "")
-        # Who voted is kept only as a digest, and only as long as event claims are kept.
-        voter = hashlib.sha256(user.encode()).hexdigest()[:32]
-        vote = f"{answer_id}:{voter}:{rating}"
-        if not await asyncio.to_thread(claim_event, self.store, f"{CHANNEL}-feedback", vote):
-            await _tell(respond, "Your feedback on this answer is already recorded.")
-            return
+        voter = self._owner((body.get("user") or {}).get("id") or "unknown").id
         try:
-            await asyncio.to_thread(add_feedback, self.store, answer_id, rating, None)
+            vote = await asyncio.to_thread(add_feedback, self.store, answer_id, rating, None, voter)
         except AnswerNotFoundError:
             await _tell(respond, "That answer is no longer on record, so feedback cannot be kept.")
             return
-        await _tell(respond, "Thank you: your feedback is recorded and helps improve the guide.")
+        await _tell(respond, VOTE_REPLIES[vote.outcome])
 
     async def answer(
-        self, question: str, thread_key: str | None, user: str, show_question: bool = False
+        self,
+        question: str,
+        thread_key: str | None,
+        body: dict,
+        user: str,
+        show_question: bool = False,
     ) -> SlackMessage:
-        """Ask the answer core (in a worker thread: it is CPU-bound) and render the answer, or
-        a message saying why there is none."""
-        if await self._over_rate(user):
+        """Ask the answer core (in a worker thread: it is CPU-bound) as Slack ``user`` of the
+        workspace ``body`` came from, and render the answer, or a message saying why there is
+        none."""
+        if await self._over_rate(_user_key(body, user)):
             return notice_message(
                 f"You have reached the limit of {self.per_minute} questions a minute. "
                 "Please wait a little before asking again."
@@ -198,7 +198,11 @@ class SlackResponder:
         try:
             async with self._answer_slot():
                 answer = await asyncio.to_thread(
-                    self.answers.ask, question, conversation_id=conversation_id, channel=CHANNEL
+                    self.answers.ask,
+                    question,
+                    conversation_id=conversation_id,
+                    channel=CHANNEL,
+                    owner=self._owner(user),
                 )
         except QuestionError as exc:
             return notice_message(f"I can't take that question: {exc}.")
@@ -214,6 +218,10 @@ class SlackResponder:
                 link_thread, self.store, CHANNEL, thread_key, answer.conversation_id
             )
         return answer_message(answer, asked=question if show_question else None)
+
+    def _owner(self, user: str) -> Owner:
+        """A Slack user's conversations and votes are theirs, by an HMAC of their user id."""
+        return chat_owner(CHANNEL, user, self.store.pseudonym)
 
     def _answer_slot(self) -> AbstractAsyncContextManager[None]:
         """The API's admission control, shared with every other way of asking."""
@@ -235,10 +243,11 @@ def _user_key(body: dict, user: str | None) -> str:
     return f"{workspace}:{user or 'unknown'}"
 
 
-def _thread_key(body: dict, channel: str, thread_ts: str | None = None) -> str:
-    """Workspace, channel and thread root: a thread's identity across workspaces."""
+def _thread_key(body: dict, user: str, channel: str, thread_ts: str | None = None) -> str:
+    """Workspace, channel, thread root and user: one person's conversation in a thread (in a
+    shared thread each person continues their own, as conversations belong to their asker)."""
     workspace = body.get("team_id") or body.get("enterprise_id") or ""
-    return ":".join(part for part in (workspace, channel, thread_ts) if part)
+    return ":".join(part for part in (workspace, channel, thread_ts, user) if part)
 
 
 async def _tell(respond, text: str) -> None:

@@ -50,6 +50,8 @@ from hlsguide.channels.teams.cards import (
     card_message,
     summary_of,
 )
+from hlsguide.channels.votes import VOTE_REPLIES
+from hlsguide.privacy.owners import Owner, chat_owner
 from hlsguide.retrieval.service import IndexNotReadyError
 from hlsguide.storage import AnswerNotFoundError, Store
 from hlsguide.storage.answer_log import add_feedback
@@ -93,10 +95,18 @@ def plain_question(text: str) -> str:
 
 
 def thread_key(activity: Activity) -> str:
-    """A Teams conversation's identity: a personal chat, a group chat or one channel thread
-    (Teams gives each channel thread its own conversation id)."""
+    """One person's conversation in a Teams chat: a personal chat, a group chat or one
+    channel thread (Teams gives each channel thread its own conversation id), and the sender
+    (in a shared chat each person continues their own, as conversations belong to their
+    asker)."""
     tenant = activity.conversation.tenant_id or ""
-    return _digest(tenant, activity.conversation.id)
+    return _digest(tenant, activity.conversation.id, user_id(activity))
+
+
+def user_id(activity: Activity) -> str:
+    """The sender: their Entra ID (AAD) object id, else their Teams id."""
+    sender = activity.from_property
+    return (sender.aad_object_id or sender.id or "unknown") if sender else "unknown"
 
 
 def _digest(*parts: str) -> str:
@@ -169,7 +179,7 @@ class TeamsBot:
             return
         jobs = _deferred.get()
         if activity.delivery_mode == DeliveryModes.expect_replies or jobs is None:
-            await context.send_activity(await self.reply(question, key))
+            await context.send_activity(await self.reply(question, key, self._owner(activity)))
             return
         await context.send_activity(Activity(type=ActivityTypes.typing))
         identity = context.identity or ClaimsIdentity()
@@ -179,7 +189,7 @@ class TeamsBot:
         self, identity: ClaimsIdentity, activity: Activity, question: str, key: str
     ) -> None:
         """Answer ``question`` and post it as a reply to ``activity`` through the connector."""
-        reply = await self.reply(question, key)
+        reply = await self.reply(question, key, self._owner(activity))
         continuation = activity.get_conversation_reference().get_continuation_activity()
         continuation.id = activity.id  # the answer replies to the question (threads in channels)
 
@@ -191,14 +201,18 @@ class TeamsBot:
         except Exception:
             log.exception("Teams did not take the answer for conversation %s", key[:12])
 
-    async def reply(self, question: str, key: str) -> Activity:
-        """Ask the answer core (in a worker thread: it is CPU-bound) and render the answer as a
-        card, or a message saying why there is none."""
+    async def reply(self, question: str, key: str, owner: Owner) -> Activity:
+        """Ask the answer core as ``owner`` (in a worker thread: it is CPU-bound) and render the
+        answer as a card, or a message saying why there is none."""
         conversation_id = await asyncio.to_thread(thread_conversation, self.store, CHANNEL, key)
         try:
             async with self._answer_slot():
                 answer = await asyncio.to_thread(
-                    self.answers.ask, question, conversation_id=conversation_id, channel=CHANNEL
+                    self.answers.ask,
+                    question,
+                    conversation_id=conversation_id,
+                    channel=CHANNEL,
+                    owner=owner,
                 )
         except QuestionError as exc:
             return MessageFactory.text(f"I can't take that question: {exc}.")
@@ -218,12 +232,14 @@ class TeamsBot:
         addresses, so the client IP says nothing)."""
         if self.limiter is None:
             return False
-        sender = activity.from_property
-        user = (sender.aad_object_id or sender.id) if sender else "unknown"
-        bucket = f"{CHANNEL}:{user}"
+        bucket = f"{CHANNEL}:{user_id(activity)}"
         # The limiter may be the database one (shared by workers): not on the event loop.
         wait = await asyncio.to_thread(self.limiter.hit, bucket, self.per_minute, 60.0)
         return wait is not None
+
+    def _owner(self, activity: Activity) -> Owner:
+        """A Teams user's conversations and votes are theirs, by an HMAC of their user id."""
+        return chat_owner(CHANNEL, user_id(activity), self.store.pseudonym)
 
     def _answer_slot(self) -> AbstractAsyncContextManager[None]:
         """The API's admission control, shared with every other way of asking."""
@@ -233,7 +249,7 @@ class TeamsBot:
         self, context: TurnContext, _state: TurnState, data: object
     ) -> AdaptiveCardInvokeResponse:
         """A feedback button on an answer card (``Action.Execute``), with the optional comment
-        typed into the card. The same vote from the same person is recorded once."""
+        typed into the card. One vote per person and answer: a new one replaces it."""
         if not isinstance(data, dict):
             return factory.bad_request("feedback data must be an object")
         answer_id, rating = data.get("answer_id"), data.get("rating")
@@ -247,16 +263,14 @@ class TeamsBot:
         comment = " ".join((comment or "").split()) or None
         if comment is not None and len(comment) > COMMENT_MAX_CHARS:
             return factory.bad_request(f"comment is longer than {COMMENT_MAX_CHARS} characters")
-        sender = context.activity.from_property
-        voter = (sender.aad_object_id or sender.id) if sender else ""
-        vote = _digest(answer_id, voter or "", str(rating), comment or "")
-        if not await asyncio.to_thread(claim_event, self.store, f"{CHANNEL}-feedback", vote):
-            return factory.message("Your feedback on this answer is already recorded.")
+        voter = self._owner(context.activity).id
         try:
-            await asyncio.to_thread(add_feedback, self.store, answer_id, rating, comment)
+            vote = await asyncio.to_thread(
+                add_feedback, self.store, answer_id, rating, comment, voter
+            )
         except AnswerNotFoundError:
             return factory.message("That answer is no longer on record, so feedback can't be kept.")
-        return factory.message("Thank you: your feedback is recorded and helps improve the guide.")
+        return factory.message(VOTE_REPLIES[vote.outcome])
 
     async def on_members_added(self, context: TurnContext, _state: TurnState) -> None:
         """Say hello when the bot is added to a chat or team."""

@@ -20,6 +20,7 @@ from hlsguide.config import Settings
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.faq.results import BatchReport, ItemResult
 from hlsguide.faq.runner import Asker, run_batch
+from hlsguide.privacy.owners import LOCAL, Owner
 from hlsguide.retrieval.index import current_generation
 from hlsguide.storage import Store
 from hlsguide.storage.faq_jobs import (
@@ -129,6 +130,7 @@ class FaqJobs:
                 mode=job.mode,
                 concurrency=job.concurrency,
                 sink=JobSink(self.store, job_id),
+                owner=Owner(job.owner) if job.owner else LOCAL,
             )
             await asyncio.to_thread(finish_faq_job, self.store, job_id, self.worker, "done")
         except asyncio.CancelledError:

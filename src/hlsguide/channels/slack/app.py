@@ -126,7 +126,7 @@ class SlackResponder:
         placeholder = await client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, **notice_message(PLACEHOLDER).as_kwargs()
         )
-        message = await self.answer(question, thread_key, body, user)
+        message = await self.answer(question, thread_key, user)
         try:
             await client.chat_update(
                 channel=placeholder["channel"], ts=placeholder["ts"], **message.as_kwargs()
@@ -154,7 +154,7 @@ class SlackResponder:
         if not question:
             return
         user = command.get("user_id") or "unknown"
-        message = await self.answer(question, None, command, user, show_question=True)
+        message = await self.answer(question, None, user, show_question=True)
         await respond(response_type="ephemeral", replace_original=True, **message.as_kwargs())
 
     async def on_feedback(self, ack, action: dict, body: dict, respond) -> None:
@@ -175,17 +175,11 @@ class SlackResponder:
         await _tell(respond, VOTE_REPLIES[vote.outcome])
 
     async def answer(
-        self,
-        question: str,
-        thread_key: str | None,
-        body: dict,
-        user: str,
-        show_question: bool = False,
+        self, question: str, thread_key: str | None, user: str, show_question: bool = False
     ) -> SlackMessage:
-        """Ask the answer core (in a worker thread: it is CPU-bound) as Slack ``user`` of the
-        workspace ``body`` came from, and render the answer, or a message saying why there is
-        none."""
-        if await self._over_rate(_user_key(body, user)):
+        """Ask the answer core (in a worker thread: it is CPU-bound) as Slack ``user``, and
+        render the answer, or a message saying why there is none."""
+        if await self._over_rate(user):
             return notice_message(
                 f"You have reached the limit of {self.per_minute} questions a minute. "
                 "Please wait a little before asking again."
@@ -235,12 +229,6 @@ class SlackResponder:
         # The limiter may be the database one (shared by workers): not on the event loop.
         wait = await asyncio.to_thread(self.limiter.hit, f"{CHANNEL}:{user}", self.per_minute, 60.0)
         return wait is not None
-
-
-def _user_key(body: dict, user: str | None) -> str:
-    """Workspace and user: a person's identity across workspaces."""
-    workspace = body.get("team_id") or body.get("enterprise_id") or ""
-    return f"{workspace}:{user or 'unknown'}"
 
 
 def _thread_key(body: dict, user: str, channel: str, thread_ts: str | None = None) -> str:

@@ -173,13 +173,20 @@ async def test_conversation_id_extension_continues_a_stored_conversation(guide):
         model="hlsguide", messages=[user("What is the Plymouth Alliance?")]
     )
     conversation = first.model_extra["hlsguide"]["conversation_id"]
+    secret = first.model_extra["hlsguide"]["conversation_secret"]
+    follow_up = {"model": "hlsguide", "messages": [user("Who are its members?")]}
+    # Without the secret handed back with the answer, the conversation is another caller's.
+    with pytest.raises(openai.NotFoundError):
+        await guide.chat.completions.create(
+            **follow_up, extra_body={"hlsguide": {"conversation_id": conversation}}
+        )
     follow = await guide.chat.completions.create(
-        model="hlsguide",
-        messages=[user("Who are its members?")],
-        extra_body={"hlsguide": {"conversation_id": conversation}},
+        **follow_up,
+        extra_body={"hlsguide": {"conversation_id": conversation, "conversation_secret": secret}},
     )
     extension = follow.model_extra["hlsguide"]
     assert extension["conversation_id"] == conversation
+    assert extension["conversation_secret"] == secret
     assert "Plymouth Alliance" in extension["standalone_query"]
 
 

@@ -34,6 +34,7 @@ def test_questions_and_comments_are_redacted_before_storage(built):
                 "answer_id": answer["answer_id"],
                 "rating": -1,
                 "comment": "Ring me on 020 7946 0958",
+                "conversation_secret": answer["conversation_secret"],
             },
         )
         assert feedback.status_code in (200, 201), feedback.text

@@ -14,7 +14,6 @@ conversation, and none older than ``HLSGUIDE_TURN_RETENTION_HOURS``.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hlsguide.config import Settings
-from hlsguide.storage.conversations import record_turn
+from hlsguide.storage.conversations import belongs_to, record_turn
 from hlsguide.storage.models import AnswerChannelData, AnswerRecord, Conversation, Feedback
 from hlsguide.storage.store import Store
 from hlsguide.types import Answer
@@ -126,11 +125,10 @@ def _vote(
 
 
 def _owns(session: Session, answer: AnswerRecord, owner: str) -> bool:
-    conversation = (
-        session.get(Conversation, answer.conversation_id) if answer.conversation_id else None
+    conversation_id = answer.conversation_id
+    return belongs_to(
+        session.get(Conversation, conversation_id) if conversation_id else None, owner
     )
-    stored = conversation.owner if conversation is not None else None
-    return stored is not None and hmac.compare_digest(stored, owner)
 
 
 def answers_since(store: Store, since: datetime | None = None) -> list[AnswerRecord]:

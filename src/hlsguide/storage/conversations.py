@@ -38,15 +38,19 @@ def new_conversation(store: Store, owner: str = LOCAL.id) -> str:
     return conversation_id
 
 
+def belongs_to(conversation: Conversation | None, owner: str) -> bool:
+    """Whether ``owner`` owns ``conversation``; one without an owner is nobody's."""
+    stored = conversation.owner if conversation is not None else None
+    return stored is not None and hmac.compare_digest(stored, owner)
+
+
 def _owned(session: Session, conversation_id: str, owner: str | None) -> Conversation:
     """The conversation if ``owner`` owns it; else ConversationNotFoundError, the same as for
     an unknown id. A conversation without an owner (from before owners were kept) is
     nobody's. ``owner`` None is this process reading its own database (tests, curators'
     tools): any conversation."""
     row = session.get(Conversation, conversation_id)
-    if row is None:
-        raise ConversationNotFoundError(f"no conversation with id '{conversation_id}'")
-    if owner is not None and (row.owner is None or not hmac.compare_digest(row.owner, owner)):
+    if row is None or (owner is not None and not belongs_to(row, owner)):
         raise ConversationNotFoundError(f"no conversation with id '{conversation_id}'")
     return row
 

@@ -69,7 +69,7 @@ async def get_conversation(
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204, responses=NOT_FOUND)
-async def delete(
+async def erase_conversation(
     conversation_id: ConversationId, caller: AskCaller, store: StoreDep, secret: SecretHeader = None
 ) -> Response:
     """Erase the caller's conversation: its questions, answers, the feedback on them and its

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from hlsguide.channels.teams.cards import ACTIVITY_MAX_BYTES, CARD_MAX_BYTES, card_bytes
+from hlsguide.privacy.owners import chat_owner
 from hlsguide.storage.models import AnswerRecord, Conversation, Feedback
 
 
@@ -292,9 +293,12 @@ async def test_in_a_group_chat_each_person_continues_their_own_conversation(
     assert "Plymouth Alliance" in alex_b.standalone_query  # not Sam's question
     with answers.store.session() as session:
         owners = {session.get(Conversation, a.conversation_id).owner for a in (alex_a, sam_a)}
-    assert all(owner.startswith("teams:") for owner in owners)
-    assert len(owners) == 2
-    assert not any(rig.alex_aad_id in owner or "5f0c1c7e" in owner for owner in owners)
+    # Each person's Entra ID, through the store's pseudonyms (HMACs on a server's store).
+    pseudonym = answers.store.pseudonym
+    assert owners == {
+        chat_owner("teams", rig.alex_aad_id, pseudonym).id,
+        chat_owner("teams", sam["aadObjectId"], pseudonym).id,
+    }
 
 
 async def test_a_second_vote_replaces_the_first(anonymous_client, answers, rig):

@@ -344,6 +344,12 @@ class TeamsSettings(BaseModel):
         description="Entra tenant ids whose users may ask; empty allows every tenant the app "
         "is installed in.",
     )
+    teams_connector_app_ids: list[str] = Field(
+        default_factory=list,
+        description="App ids (a token's azp, or appid in v1 tokens) taken as the Bot Framework "
+        "connector's in tokens Entra issued; empty takes only tokens Bot Framework issued "
+        "itself (api.botframework.com), whose signing keys only the connector holds.",
+    )
 
     @field_validator(
         "teams_app_id",

@@ -231,6 +231,11 @@ class Answer(BaseModel):
     lens: Lens
     mode: str
     conversation_id: str | None = None
+    conversation_secret: str | None = Field(
+        None,
+        description="For a caller without an API key: the secret that makes the conversation "
+        "its own. Send it back with conversation_id to continue, read or delete it.",
+    )
     refused: bool = False
     fallback: str | None = Field(
         None, description="Why the requested generator's answer was replaced, if it was."

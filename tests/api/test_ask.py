@@ -57,7 +57,11 @@ async def test_follow_up_over_http(http):
     follow = (
         await http.post(
             "/v1/ask",
-            json={"question": "Who are its members?", "conversation_id": first["conversation_id"]},
+            json={
+                "question": "Who are its members?",
+                "conversation_id": first["conversation_id"],
+                "conversation_secret": first["conversation_secret"],
+            },
         )
     ).json()
     assert "Plymouth Alliance" in follow["standalone_query"]
@@ -127,7 +131,13 @@ async def test_sources(http):
 async def test_feedback(http):
     answer = (await http.post("/v1/ask", json={"question": "What is co-production?"})).json()
     ok = await http.post(
-        "/v1/feedback", json={"answer_id": answer["answer_id"], "rating": 1, "comment": "useful"}
+        "/v1/feedback",
+        json={
+            "answer_id": answer["answer_id"],
+            "rating": 1,
+            "comment": "useful",
+            "conversation_secret": answer["conversation_secret"],
+        },
     )
     assert ok.status_code == 201
     assert (

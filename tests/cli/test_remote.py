@@ -38,6 +38,8 @@ def test_ask_over_http_answers_and_continues_the_conversation(server, answers):
         "And who runs them?",
         "--conversation",
         answer["conversation_id"],
+        "--conversation-secret",
+        answer["conversation_secret"],
         "--json",
         env={"HLSGUIDE_SERVER_URL": server.url},
     )

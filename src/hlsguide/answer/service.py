@@ -23,6 +23,7 @@ from hlsguide.config import Settings
 from hlsguide.corpus.references import Bibliography
 from hlsguide.lens import ComplexityLens
 from hlsguide.observability.context import current_channel
+from hlsguide.privacy.owners import LOCAL, Owner
 from hlsguide.retrieval.embeddings import embed_query
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.retrieval.tokens import truncate_tokens
@@ -66,6 +67,7 @@ class Prepared:
     confidence: float
     mode: Mode
     timings: dict[str, float] = field(default_factory=dict)
+    owner: Owner = LOCAL
 
 
 def _ms(start: float) -> float:
@@ -139,19 +141,22 @@ class AnswerService:
         mode: Mode | None = None,
         top_k: int | None = None,
         earlier: Sequence[Turn] = (),
+        owner: Owner = LOCAL,
     ) -> Prepared:
         """Validate, condense a follow-up, analyse, retrieve. Raises QuestionError or
         ConversationNotFoundError before any work is logged. ``earlier`` (see ``replay``) is the
-        history of a new conversation; a stored ``conversation_id`` brings its own."""
+        history of a new conversation; a stored ``conversation_id`` brings its own, and only
+        its ``owner`` may continue it (for anyone else it is not found). Channels name the
+        caller; this process's own tools are LOCAL."""
         timings: dict[str, float] = {}
         question = validate_question(question, self.settings.max_question_tokens)
         mode = mode or self.settings.answer_mode
         start = time.perf_counter()
         history: Sequence[Turn | AnswerRecord | ConversationTurn]
         if conversation_id is None:
-            conversation_id, history = new_conversation(self.store), list(earlier)
+            conversation_id, history = new_conversation(self.store, owner.id), list(earlier)
         else:
-            history = conversation_history(self.store, conversation_id)
+            history = conversation_history(self.store, conversation_id, owner.id)
         standalone = self._standalone(question, history, mode)
         timings["condense_ms"] = _ms(start)
 
@@ -173,7 +178,7 @@ class AnswerService:
         timings["retrieval_ms"] = _ms(start)
         confidence = max((h.dense_similarity or 0.0 for h in passages), default=0.0)
         return Prepared(
-            question, standalone, conversation_id, lens, passages, confidence, mode, timings
+            question, standalone, conversation_id, lens, passages, confidence, mode, timings, owner
         )
 
     def _standalone(
@@ -239,6 +244,7 @@ class AnswerService:
             lens=prepared.lens,
             mode=prepared.mode,
             conversation_id=prepared.conversation_id,
+            conversation_secret=prepared.owner.secret,
             confidence=round(prepared.confidence, 4),
         )
         start = time.perf_counter()

@@ -8,9 +8,11 @@ from typing import ClassVar
 
 from hlsguide.admission.chat import ChatAdmission
 from hlsguide.answer.service import AnswerService
+from hlsguide.channels.votes import VOTE_REPLIES
+from hlsguide.privacy.owners import Owner, chat_owner
 from hlsguide.storage import AnswerNotFoundError, Store
 from hlsguide.storage.answer_log import add_feedback
-from hlsguide.storage.channel_events import claim_event, link_thread, thread_conversation
+from hlsguide.storage.channel_events import link_thread, thread_conversation
 from hlsguide.types import Answer
 
 
@@ -27,10 +29,15 @@ class ChatChannel:
         self.store = store
         self.admission = admission or ChatAdmission()
 
-    async def ask_in_thread(self, question: str, thread_key: str | None) -> Answer:
-        """Answer ``question`` in an answer slot, continuing the conversation the thread holds
-        (the answer's conversation becomes the thread's on its first question). Raises what
-        the answer core and the gate raise (QuestionError, IndexNotReadyError, OverloadedError)."""
+    def owner(self, user: str) -> Owner:
+        """A chat user's conversations and votes are theirs, by an HMAC of their user id."""
+        return chat_owner(self.name, user, self.store.pseudonym)
+
+    async def ask_in_thread(self, question: str, thread_key: str | None, owner: Owner) -> Answer:
+        """Answer ``question`` as ``owner`` in an answer slot, continuing the conversation the
+        thread holds (the answer's conversation becomes the thread's on its first question).
+        Raises what the answer core and the gate raise (QuestionError, IndexNotReadyError,
+        OverloadedError)."""
         conversation_id = None
         if thread_key:
             conversation_id = await asyncio.to_thread(
@@ -38,7 +45,11 @@ class ChatChannel:
             )
         async with self.admission.answer_slot():
             answer = await asyncio.to_thread(
-                self.answers.ask, question, conversation_id=conversation_id, channel=self.name
+                self.answers.ask,
+                question,
+                conversation_id=conversation_id,
+                channel=self.name,
+                owner=owner,
             )
         if thread_key and conversation_id is None and answer.conversation_id:
             await asyncio.to_thread(
@@ -47,14 +58,14 @@ class ChatChannel:
         return answer
 
     async def record_vote(
-        self, vote: str, answer_id: str, rating: int, comment: str | None = None
+        self, answer_id: str, rating: int, voter: str, comment: str | None = None
     ) -> str:
-        """Store feedback on an answer once per ``vote`` (who voted what, as a digest); the
-        note to show the voter."""
-        if not await asyncio.to_thread(claim_event, self.store, f"{self.name}-feedback", vote):
-            return "Your feedback on this answer is already recorded."
+        """Store ``voter``'s vote on an answer (one per voter and answer: a second one replaces
+        the first); the note to show the voter."""
         try:
-            await asyncio.to_thread(add_feedback, self.store, answer_id, rating, comment)
+            vote = await asyncio.to_thread(
+                add_feedback, self.store, answer_id, rating, comment, voter
+            )
         except AnswerNotFoundError:
             return "That answer is no longer on record, so feedback cannot be kept."
-        return "Thank you: your feedback is recorded and helps improve the guide."
+        return VOTE_REPLIES[vote.outcome]

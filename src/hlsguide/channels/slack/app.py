@@ -10,7 +10,6 @@ the event id is claimed in the database first, so no worker answers an event twi
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 
@@ -64,14 +63,15 @@ class SlackResponder(ChatChannel):
         if channel.startswith("D"):
             return  # direct messages arrive as message.im too, and are answered there
         root = event.get("thread_ts") or event["ts"]
+        user = event.get("user") or "unknown"
         await self._answer_event(
             body,
             client,
             event.get("text", ""),
             channel,
             root,
-            _thread_key(body, channel, root),
-            _user_key(body, event.get("user")),
+            _thread_key(body, user, channel, root),
+            user,
         )
 
     async def on_message(self, event: dict, body: dict, client: AsyncWebClient) -> None:
@@ -84,12 +84,10 @@ class SlackResponder(ChatChannel):
             or not event.get("user")
         ):
             return  # our own posts and their edits, joins, changes: nothing to answer
-        channel = event["channel"]
+        channel, user = event["channel"], event["user"]
         root = event.get("thread_ts")
-        key = _thread_key(body, channel, root) if root else _thread_key(body, channel)
-        await self._answer_event(
-            body, client, event.get("text", ""), channel, root, key, _user_key(body, event["user"])
-        )
+        key = _thread_key(body, user, channel, root)
+        await self._answer_event(body, client, event.get("text", ""), channel, root, key, user)
 
     async def _answer_event(
         self,
@@ -141,37 +139,34 @@ class SlackResponder(ChatChannel):
         question = plain_question(command.get("text", ""))
         if not question:
             return
-        user = _user_key(command, command.get("user_id"))
-        message = await self.answer(question, thread_key=None, user=user, show_question=True)
+        user = command.get("user_id") or "unknown"
+        message = await self.answer(question, None, user, show_question=True)
         await respond(response_type="ephemeral", replace_original=True, **message.as_kwargs())
 
     async def on_feedback(self, ack, action: dict, body: dict, respond) -> None:
-        """👍/👎 on an answer, stored with it. Repeated clicks of one person on one button are
-        recorded once."""
+        """👍/👎 on an answer, stored with it: one vote per person and answer, which the other
+        button changes and repeated clicks leave as it is."""
         await ack()
         answer_id = action.get("value") or ""
         if not _ANSWER_ID.match(answer_id):
             await _tell(respond, "That button does not belong to an hlsguide answer.")
             return
         rating = 1 if action["action_id"] == FEEDBACK_UP else -1
-        user = (body.get("user") or {}).get("id", "")
-        # Who voted is kept only as a digest, and only as long as event claims are kept.
-        voter = hashlib.sha256(user.encode()).hexdigest()[:32]
-        vote = f"{answer_id}:{voter}:{rating}"
-        await _tell(respond, await self.record_vote(vote, answer_id, rating))
+        user_id = (body.get("user") or {}).get("id") or "unknown"
+        await _tell(respond, await self.record_vote(answer_id, rating, self.owner(user_id).id))
 
     async def answer(
         self, question: str, thread_key: str | None, user: str, show_question: bool = False
     ) -> SlackMessage:
-        """Ask the answer core (in a worker thread: it is CPU-bound) and render the answer, or
-        a message saying why there is none."""
+        """Ask the answer core (in a worker thread: it is CPU-bound) as Slack ``user``, and
+        render the answer, or a message saying why there is none."""
         if await self.admission.over_rate(f"{CHANNEL}:{user}"):
             return notice_message(
                 f"You have reached the limit of {self.admission.per_minute} questions a minute. "
                 "Please wait a little before asking again."
             )
         try:
-            answer = await self.ask_in_thread(question, thread_key)
+            answer = await self.ask_in_thread(question, thread_key, self.owner(user))
         except QuestionError as exc:
             return notice_message(f"I can't take that question: {exc}.")
         except IndexNotReadyError:
@@ -184,16 +179,11 @@ class SlackResponder(ChatChannel):
         return answer_message(answer, asked=question if show_question else None)
 
 
-def _user_key(body: dict, user: str | None) -> str:
-    """Workspace and user: a person's identity across workspaces."""
+def _thread_key(body: dict, user: str, channel: str, thread_ts: str | None = None) -> str:
+    """Workspace, channel, thread root and user: one person's conversation in a thread (in a
+    shared thread each person continues their own, as conversations belong to their asker)."""
     workspace = body.get("team_id") or body.get("enterprise_id") or ""
-    return f"{workspace}:{user or 'unknown'}"
-
-
-def _thread_key(body: dict, channel: str, thread_ts: str | None = None) -> str:
-    """Workspace, channel and thread root: a thread's identity across workspaces."""
-    workspace = body.get("team_id") or body.get("enterprise_id") or ""
-    return ":".join(part for part in (workspace, channel, thread_ts) if part)
+    return ":".join(part for part in (workspace, channel, thread_ts, user) if part)
 
 
 async def _tell(respond, text: str) -> None:

@@ -52,6 +52,7 @@ from hlsguide.channels.teams.cards import (
     card_message,
     summary_of,
 )
+from hlsguide.privacy.owners import Owner
 from hlsguide.retrieval.service import IndexNotReadyError
 from hlsguide.storage import Store
 from hlsguide.storage.channel_events import claim_event
@@ -94,10 +95,18 @@ def plain_question(text: str) -> str:
 
 
 def thread_key(activity: Activity) -> str:
-    """A Teams conversation's identity: a personal chat, a group chat or one channel thread
-    (Teams gives each channel thread its own conversation id)."""
+    """One person's conversation in a Teams chat: a personal chat, a group chat or one
+    channel thread (Teams gives each channel thread its own conversation id), and the sender
+    (in a shared chat each person continues their own, as conversations belong to their
+    asker)."""
     tenant = activity.conversation.tenant_id or ""
-    return _digest(tenant, activity.conversation.id)
+    return _digest(tenant, activity.conversation.id, user_id(activity))
+
+
+def user_id(activity: Activity) -> str:
+    """The sender: their Entra ID (AAD) object id, else their Teams id."""
+    sender = activity.from_property
+    return (sender.aad_object_id or sender.id or "unknown") if sender else "unknown"
 
 
 def _digest(*parts: str) -> str:
@@ -106,9 +115,7 @@ def _digest(*parts: str) -> str:
 
 def _user_bucket(activity: Activity) -> str:
     """The rate-limit bucket of the person who sent ``activity``."""
-    sender = activity.from_property
-    user = (sender.aad_object_id or sender.id) if sender else "unknown"
-    return f"{CHANNEL}:{user}"
+    return f"{CHANNEL}:{user_id(activity)}"
 
 
 def addresses_bot(activity: Activity) -> bool:
@@ -173,7 +180,9 @@ class TeamsBot(ChatChannel):
             return
         jobs = _deferred.get()
         if activity.delivery_mode == DeliveryModes.expect_replies or jobs is None:
-            await context.send_activity(await self.reply(question, key))
+            await context.send_activity(
+                await self.reply(question, key, self.owner(user_id(activity)))
+            )
             return
         await context.send_activity(Activity(type=ActivityTypes.typing))
         identity = context.identity or ClaimsIdentity()
@@ -183,7 +192,7 @@ class TeamsBot(ChatChannel):
         self, identity: ClaimsIdentity, activity: Activity, question: str, key: str
     ) -> None:
         """Answer ``question`` and post it as a reply to ``activity`` through the connector."""
-        reply = await self.reply(question, key)
+        reply = await self.reply(question, key, self.owner(user_id(activity)))
         continuation = activity.get_conversation_reference().get_continuation_activity()
         continuation.id = activity.id  # the answer replies to the question (threads in channels)
 
@@ -195,11 +204,11 @@ class TeamsBot(ChatChannel):
         except Exception:
             log.exception("Teams did not take the answer for conversation %s", key[:12])
 
-    async def reply(self, question: str, key: str) -> Activity:
-        """Ask the answer core (in a worker thread: it is CPU-bound) and render the answer as a
-        card, or a message saying why there is none."""
+    async def reply(self, question: str, key: str, owner: Owner) -> Activity:
+        """Ask the answer core as ``owner`` (in a worker thread: it is CPU-bound) and render the
+        answer as a card, or a message saying why there is none."""
         try:
-            answer = await self.ask_in_thread(question, key)
+            answer = await self.ask_in_thread(question, key, owner)
         except QuestionError as exc:
             return MessageFactory.text(f"I can't take that question: {exc}.")
         except IndexNotReadyError:
@@ -215,7 +224,7 @@ class TeamsBot(ChatChannel):
         self, context: TurnContext, _state: TurnState, data: object
     ) -> AdaptiveCardInvokeResponse:
         """A feedback button on an answer card (``Action.Execute``), with the optional comment
-        typed into the card. The same vote from the same person is recorded once."""
+        typed into the card. One vote per person and answer: a new one replaces it."""
         if not isinstance(data, dict):
             return factory.bad_request("feedback data must be an object")
         answer_id, rating = data.get("answer_id"), data.get("rating")
@@ -229,10 +238,8 @@ class TeamsBot(ChatChannel):
         comment = " ".join((comment or "").split()) or None
         if comment is not None and len(comment) > COMMENT_MAX_CHARS:
             return factory.bad_request(f"comment is longer than {COMMENT_MAX_CHARS} characters")
-        sender = context.activity.from_property
-        voter = (sender.aad_object_id or sender.id) if sender else ""
-        vote = _digest(answer_id, voter or "", str(rating), comment or "")
-        return factory.message(await self.record_vote(vote, answer_id, rating, comment))
+        voter = self.owner(user_id(context.activity)).id
+        return factory.message(await self.record_vote(answer_id, rating, voter, comment))
 
     async def on_members_added(self, context: TurnContext, _state: TurnState) -> None:
         """Say hello when the bot is added to a chat or team."""

@@ -165,7 +165,9 @@ def _activity_problem(
         return 400, f"not a Bot Framework activity: {where}: {first['msg']}"
     if not activity.type or not activity.conversation:
         return 400, "an activity needs a type and a conversation"
-    if claims is not None and (problem := token_problem(claims, activity.service_url)):
+    if claims is not None and (
+        problem := token_problem(claims, activity.service_url, settings.teams_connector_app_ids)
+    ):
         return 401, problem
     allowed = settings.teams_allowed_tenants
     if allowed and _tenant(activity, payload) not in allowed:

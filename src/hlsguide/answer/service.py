@@ -13,6 +13,7 @@ from typing import Literal
 
 from hlsguide.answer.citations import Draft, verify
 from hlsguide.answer.generators import GenerationRequest, Generator, GeneratorError
+from hlsguide.answer.generators.base import Candidate
 from hlsguide.answer.generators.extractive import ExtractiveGenerator
 from hlsguide.answer.prompts import render
 from hlsguide.answer.questions import QuestionError, looks_like_follow_up, validate_question
@@ -22,6 +23,7 @@ from hlsguide.faq.curated import CuratedAnswers
 from hlsguide.lens import ComplexityLens
 from hlsguide.observability.context import current_channel
 from hlsguide.retrieval.embeddings import embed_query
+from hlsguide.retrieval.search import Searcher
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.storage import Store
 from hlsguide.storage.answer_log import AnswerLog
@@ -50,7 +52,8 @@ class Turn:
 
 @dataclass
 class Prepared:
-    """A question made ready to answer: standalone query, lens and passages."""
+    """A question made ready to answer: standalone query, lens, passages and the units of the
+    retrieved documents scored against the question (embedded once, in ``prepare``)."""
 
     question: str
     standalone_query: str
@@ -60,6 +63,8 @@ class Prepared:
     confidence: float
     mode: Mode
     timings: dict[str, float] = field(default_factory=dict)
+    candidates: list[Candidate] = field(default_factory=list)
+    searcher: Searcher | None = None
 
 
 def _ms(start: float) -> float:
@@ -104,7 +109,7 @@ class AnswerService:
 
     @cached_property
     def extractive(self) -> ExtractiveGenerator:
-        return ExtractiveGenerator(self.retrieval.embedder)
+        return ExtractiveGenerator()
 
     @cached_property
     def curated(self) -> CuratedAnswers:
@@ -146,25 +151,72 @@ class AnswerService:
         timings["condense_ms"] = _ms(start)
 
         start = time.perf_counter()
-        lens = self.lens.analyse(standalone, embed_query(self.retrieval.embedder, standalone))
+        # Instructions to the assistant are dropped before anything is embedded or searched;
+        # the question is embedded once and the vector serves the lens, search and composer.
+        query = self.lens.remainder(standalone) or standalone
+        vector = embed_query(self.retrieval.embedder, query)
+        timings["embed_ms"] = _ms(start)
+        start = time.perf_counter()
+        lens = self.lens.analyse(standalone, vector)
         timings["lens_ms"] = _ms(start)
 
         start = time.perf_counter()
         searcher = self.retrieval.searcher()
         k = top_k or self.settings.answer_passages
-        passages = searcher.search(standalone, k, filters)
+        passages = searcher.search(query, k, filters, vector=vector)
         if lens.also_retrieve:
             wanted = SearchFilters(document_ids=lens.also_retrieve)
             if filters is not None:
                 wanted = filters.model_copy(update={"document_ids": lens.also_retrieve})
             seen = {h.chunk.id for h in passages}
-            extra = [h for h in searcher.search(standalone, 3, wanted) if h.chunk.id not in seen]
+            extra = [
+                h
+                for h in searcher.search(query, 3, wanted, vector=vector)
+                if h.chunk.id not in seen
+            ]
             passages = passages + extra
+        candidates = self._candidates(searcher, vector, passages, filters)
         timings["retrieval_ms"] = _ms(start)
         confidence = max((h.dense_similarity or 0.0 for h in passages), default=0.0)
         return Prepared(
-            question, standalone, conversation_id, lens, passages, confidence, mode, timings
+            question,
+            standalone,
+            conversation_id,
+            lens,
+            passages,
+            confidence,
+            mode,
+            timings,
+            candidates,
+            searcher,
         )
+
+    def _candidates(
+        self,
+        searcher: Searcher,
+        vector: list[float],
+        passages: list[Hit],
+        filters: SearchFilters | None,
+    ) -> list[Candidate]:
+        """Units of the retrieved documents, plus the documents of the authored questions and
+        misreadings nearest the question (found through the unit index, before retrieval
+        ranks them), each scored against the question from its stored vectors."""
+        documents = list(dict.fromkeys(h.chunk.document_id for h in passages))
+        for unit, similarity in searcher.nearest_units(
+            vector, k=self.settings.authored_candidates, by="prompt"
+        ):
+            chunk = searcher.chunk(unit.chunk_id)
+            allowed = filters is None or filters.matches(chunk)
+            if similarity >= self.settings.authored_min_similarity and allowed:
+                documents.append(unit.document_id)
+        documents = list(dict.fromkeys(documents))
+        rank = {d: r for r, d in enumerate(documents)}
+        return [
+            Candidate(unit, text_vector, similarity, prompt_similarity, rank[unit.document_id])
+            for unit, text_vector, similarity, prompt_similarity in searcher.snapshot.units.scored(
+                vector, documents
+            )
+        ]
 
     def _standalone(self, question: str, history, mode: Mode) -> str:
         if not history or not looks_like_follow_up(question):
@@ -197,7 +249,11 @@ class AnswerService:
         return turns
 
     def refuses(self, prepared: Prepared) -> bool:
-        """Refusal by construction: weak retrieval, or out of scope without a strong match."""
+        """Refusal by construction: nothing left once instructions are ignored, a request the
+        guide never fulfils (products, suppliers, fees), weak retrieval, or out of scope
+        without a strong match."""
+        if not prepared.lens.remainder or prepared.lens.has("decline"):
+            return True
         if prepared.confidence < self.settings.min_confidence:
             return True
         return (
@@ -228,17 +284,22 @@ class AnswerService:
             pass  # an approved answer, its sources re-verified against the live index
         elif self.refuses(prepared):
             answer.refused = True
-            answer.answer = render("refusal", covered=COVERED).strip()
+            answer.answer = "\n\n".join(
+                [*self._notices(prepared.lens), render("refusal", covered=COVERED).strip()]
+            )
         else:
-            request = GenerationRequest(prepared.standalone_query, prepared.lens, prepared.passages)
+            searcher = prepared.searcher
+            request = GenerationRequest(
+                prepared.lens.remainder or prepared.standalone_query,
+                prepared.lens,
+                prepared.passages,
+                prepared.candidates,
+                searcher.chunk_at if searcher is not None else None,
+            )
             body, answer.citations, answer.fallback, answer.mode = self._generate(
                 request, prepared.mode
             )
-            notices = []
-            if prepared.lens.has("injection"):
-                notices.append(render("injection_notice").strip())
-            if prepared.lens.has("legal_advice"):
-                notices.append(render("legal_notice").strip())
+            notices = self._notices(prepared.lens)
             answer.answer = "\n\n".join([*notices, body, sources_section(answer)])
         timings["generation_ms"] = _ms(start)
         answer.timings = timings
@@ -260,6 +321,16 @@ class AnswerService:
             observer(answer, channel)
         return answer
 
+    @staticmethod
+    def _notices(lens: Lens) -> list[str]:
+        """What the reader must know before the answer: ignored instructions, not legal advice."""
+        notices = []
+        if lens.has("injection"):
+            notices.append(render("injection_notice").strip())
+        if lens.has("legal_advice"):
+            notices.append(render("legal_notice").strip())
+        return notices
+
     def _serve_curated(self, prepared: Prepared, answer: Answer) -> bool:
         """The curated-answer hook (hlsguide.faq.curated): fill ``answer`` from an approved
         answer whose question matches and whose sources still hold; False when none does."""
@@ -276,8 +347,9 @@ class AnswerService:
         fallback = None
         if mode == "llm":
             try:
+                draft = self.llm.generate(request)
                 markdown, citations, _ = verify(
-                    self.llm.generate(request), request.passages, self.bibliography
+                    draft, draft.passages or request.passages, self.bibliography
                 )
                 if citations:
                     return markdown, citations, None, "llm"
@@ -285,7 +357,9 @@ class AnswerService:
             except GeneratorError as exc:
                 fallback = str(exc)
         draft: Draft = self.extractive.generate(request)
-        markdown, citations, _ = verify(draft, request.passages, self.bibliography)
+        markdown, citations, _ = verify(
+            draft, draft.passages or request.passages, self.bibliography
+        )
         return markdown, citations, fallback, "extractive"
 
     def ask(self, question: str, **options) -> Answer:

@@ -4,7 +4,8 @@ Layout under ``<data_dir>/index``::
 
     CURRENT            name of the live generation (replaced atomically)
     .writer.lock       held (flock) by the one process that is indexing
-    gen-<stamp>/       manifest.json, chunks.jsonl, bm25/, chroma/ (embedded mode)
+    gen-<stamp>/       manifest.json, chunks.jsonl, bm25/, chroma/ (embedded mode),
+                       units.jsonl with unit_vectors.npy and unit_prompt_vectors.npy
 
 A run stages a complete new generation (carrying unchanged documents' vectors over, embedding
 only what changed) and only then rewrites CURRENT. A run that fails or is killed part-way
@@ -30,10 +31,11 @@ from hlsguide.corpus.loaders import IngestError, discover, load_document
 from hlsguide.retrieval.chunking import chunk_document
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.lexical import LexicalIndex
+from hlsguide.retrieval.units import UnitIndex, document_units
 from hlsguide.retrieval.vector_store import ChromaVectorStore, VectorStore
 from hlsguide.types import Chunk, SourceDocument
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: units and their vectors are part of a generation
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".writer.lock"
 GENERATION_PREFIX = "gen-"
@@ -59,6 +61,8 @@ class IndexReport:
     warnings: dict[str, list[str]] = field(default_factory=dict)
     chunks: int = 0
     embedded_chunks: int = 0
+    units: int = 0
+    embedded_units: int = 0
     generation: str | None = None
     seconds: float = 0.0
 
@@ -118,13 +122,14 @@ def _fingerprint(settings: Settings, embedder: Embedder) -> dict:
 
 @dataclass
 class Snapshot:
-    """One generation, loaded for reading: chunks, manifest, BM25 and the vector store."""
+    """One generation, loaded for reading: chunks, manifest, BM25, the vector store, units."""
 
     generation: str
     manifest: dict
     chunks: list[Chunk]
     lexical: LexicalIndex
     vectors: VectorStore
+    units: UnitIndex
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -147,6 +152,7 @@ class Snapshot:
             chunks=chunks,
             lexical=LexicalIndex.load(directory / "bm25"),
             vectors=ChromaVectorStore.open(generation, directory, settings.chroma_url),
+            units=UnitIndex.load(directory),
         )
 
 
@@ -250,6 +256,7 @@ class IndexBuilder:
         if previous is not None and not report.changed:
             report.generation = previous.generation
             report.chunks = len(previous.chunks)
+            report.units = len(previous.units.units)
             return report
         if not keep_old and not to_embed:
             return report  # nothing loadable: leave whatever index there is alone
@@ -260,8 +267,10 @@ class IndexBuilder:
         store = ChromaVectorStore.open(generation, directory, self.settings.chroma_url)
         manifest_docs: dict[str, dict] = {}
         all_chunks: list[Chunk] = []
+        carried_units = UnitIndex.empty()
 
         if keep_old:
+            carried_units = previous.units.subset(set(keep_old))
             kept = {d: [] for d in keep_old}
             for chunk in previous.chunks:
                 if chunk.document_id in kept:
@@ -274,6 +283,7 @@ class IndexBuilder:
                 manifest_docs[doc_id] = previous_docs[doc_id]
 
         new_chunks: list[Chunk] = []
+        new_units = []
         for document in to_embed:
             if document.warnings:
                 report.warnings[document.id] = document.warnings
@@ -281,6 +291,7 @@ class IndexBuilder:
                 document, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens
             )
             new_chunks.extend(chunks)
+            new_units.extend(document_units(document, chunks))
             manifest_docs[document.id] = {
                 "title": document.title,
                 "kind": document.kind,
@@ -300,6 +311,9 @@ class IndexBuilder:
                 progress("embed", min(start + batch, len(new_chunks)), len(new_chunks))
         all_chunks.extend(new_chunks)
         report.embedded_chunks = len(new_chunks)
+        units = UnitIndex.concat([carried_units, UnitIndex.build(new_units, self.embedder)])
+        units.save(directory)
+        report.units, report.embedded_units = len(units.units), len(new_units)
 
         LexicalIndex.build([c.embedding_text() for c in all_chunks]).save(directory / "bm25")
         with open(directory / "chunks.jsonl", "w", encoding="utf-8") as handle:

@@ -30,7 +30,8 @@ def test_first_build_indexes_every_document(built, embedder):
     # Chunks, then every unit's text and every authored prompt: each embedded exactly once.
     units = snapshot.units.units
     prompts = [u for u in units if u.prompt]
-    assert units and len(embedder.texts) == len(snapshot.chunks) + len(units) + len(prompts)
+    assert units
+    assert len(embedder.texts) == len(snapshot.chunks) + len(units) + len(prompts)
 
 
 def test_incremental_run_embeds_only_what_changed(built, embedder, corpus_dir):

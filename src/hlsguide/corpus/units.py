@@ -72,8 +72,11 @@ DANGLING_OPENERS = frozenset(
     ]
 )
 # Abbreviations whose full stop does not end a sentence.
-_ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|et al|pp?|Dr|Mr|Mrs|Ms|St|No|vs|c|cf)\.", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+_ABBREVIATIONS = re.compile(
+    r"\b(?:e\.g|i\.e|et al|pp?|Dr|Mr|Mrs|Ms|St|vs|c|cf)\.|\bNo\.(?=\s*\d)", re.I
+)
+# A sentence ends at a stop, after any closing quotes, brackets or emphasis ("**Map it.** Then").
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\*\*|__|\*|_)?[\"”’)]*\s+(?=[\"“‘(*_]*[A-Z0-9])")
 _H2 = re.compile(r"^## +(.+?)\s*$", re.M)
 _H3 = re.compile(r"^### +(.+?)\s*$", re.M)
 _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+", re.M)
@@ -181,7 +184,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans, cursor = [], 0
     for boundary in [*_SENTENCE_END.finditer(protected), None]:
         # Closing quotes and brackets after the full stop belong to the sentence.
-        closers = len(boundary.group(0)) - len(boundary.group(0).lstrip('"”’)')) if boundary else 0
+        closers = (
+            len(boundary.group(0)) - len(boundary.group(0).lstrip('"”’)*_')) if boundary else 0
+        )
         end = boundary.start() + closers if boundary else len(text)
         piece = text[cursor:end]
         if piece.strip():

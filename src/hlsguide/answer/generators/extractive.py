@@ -23,9 +23,11 @@ from hlsguide.corpus.units import opens_dangling, opens_imperative, sentence_spa
 from hlsguide.types import Chunk, Hit
 
 # An authored question this close to the asked one is answered by its authored answer.
-QUESTION_MATCH = 0.72
-# A misreading this close to a claim being checked leads with its correction.
-MISREADING_MATCH = 0.6
+QUESTION_MATCH = 0.8
+# A claim check leads with an authored verdict ("No: ...") scoring at least this (claim_score).
+CLAIM_MATCH = 0.5
+# Weight of the share of the question's words found in a unit (names such as "Wigan" matter).
+OVERLAP_WEIGHT = 0.2
 # Units less similar to the question than this are not used.
 MIN_SIMILARITY = 0.3
 # Each step down the document ranking discounts a unit's relevance.
@@ -36,9 +38,77 @@ AUTHORED_BONUS = {"key_point": 0.06, "question": 0.04, "misreading": 0.02, "step
 DUPLICATE_COSINE = 0.86
 DUPLICATE_WORDS = 0.6
 MIN_WORDS = 6
-SUPPORT_UNITS = 3
+SUPPORT_UNITS = 5
+# "In short" stops taking supporting units once it holds this many sentences.
+SHORT_SENTENCES = 7
+# A claim or a demand for proof is answered with a verdict first.
+VERDICT_FLAGS = ("rct_proof", "cost_saving")
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
+_VERDICT = re.compile(r"^(no|yes|not|partly|only|it depends)\b", re.IGNORECASE)
+_CROSS_REFERENCE = re.compile(r"^see\b", re.IGNORECASE)
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "is",
+        "isn't",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "didn't",
+        "aren't",
+        "don't",
+        "doesn't",
+        "just",
+        "really",
+        "basically",
+    ]
+)
 
 
 def usable(candidate: Candidate) -> bool:
@@ -87,9 +157,20 @@ class _Composer:
         unit = candidate.unit
         lines: list[str] = []
         words_of_unit: list[set[str]] = []
-        for start, end in sentence_spans(unit.text):
+        spans = sentence_spans(unit.text)
+        i = 0
+        while i < len(spans):
+            start, end = spans[i]
+            i += 1
             raw = unit.text[start:end]
             text = display_text(raw)
+            if len(text.split()) < MIN_WORDS and raw.lstrip().startswith(("**", "__")):
+                # A bold step title ("**Invest in relationships.**") heads the sentence after it.
+                if i < len(spans):
+                    end = spans[i][1]
+                    i += 1
+                    raw = unit.text[start:end]
+                    text = display_text(raw).replace(". ", ": ", 1)
             words = set(plain_words(text))
             if len(text.split()) < MIN_WORDS or self.duplicate(words):
                 if lines:
@@ -125,34 +206,90 @@ def relevance(candidate: Candidate) -> float:
     return score / (1 + RANK_DECAY * candidate.document_rank)
 
 
+def content_words(text: str) -> set[str]:
+    """Lower-case words of ``text`` that carry meaning (names, topics), markup removed."""
+    return {w for w in plain_words(text) if w not in _STOPWORDS and len(w) > 2}
+
+
+def claim_score(candidate: Candidate, question_words: set[str]) -> float:
+    """How well an authored verdict answers the claim: its prompt and its text against the
+    question, the question's own words found in it, its document's retrieval rank."""
+    unit = candidate.unit
+    found = content_words(f"{unit.prompt or ''} {unit.text}")
+    overlap = len(question_words & found) / max(1, len(question_words))
+    score = (candidate.prompt_similarity + candidate.similarity) / 2 + OVERLAP_WEIGHT * overlap
+    return score / (1 + RANK_DECAY * candidate.document_rank)
+
+
 def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
-    """The direct answer: a closely matching authored question's answer; for a claim check the
-    matching misreading's correction; else a definition (for a definition question) or the
-    best key point; else the most relevant unit."""
+    """The direct answer. A claim check: the best authored verdict ("No: ...", "Not quite:
+    ..."). A definition question: the best definition. Otherwise an authored question close
+    to the one asked, else the best key point, else the most relevant unit."""
     kind = request.lens.kind
-    authored = [c for c in pool if c.unit.kind in ("question", "misreading")]
-    if kind == "claim_check":
-        claims = [c for c in authored if c.prompt_similarity >= MISREADING_MATCH]
-        if claims:
-            return max(claims, key=lambda c: c.prompt_similarity)
-    answers = [
-        c for c in authored if c.unit.kind == "question" and c.prompt_similarity >= QUESTION_MATCH
-    ]
-    if answers:
-        return max(answers, key=lambda c: c.prompt_similarity)
+    question_words = content_words(request.question)
+    if kind == "claim_check" or any(request.lens.has(f) for f in VERDICT_FLAGS):
+        verdicts = [
+            c
+            for c in pool
+            if c.unit.kind in ("question", "misreading") and _VERDICT.match(c.unit.text)
+        ]
+        if verdicts:
+            best = max(verdicts, key=lambda c: claim_score(c, question_words))
+            if claim_score(best, question_words) >= CLAIM_MATCH:
+                return best
     if kind == "definition":
         definitions = [
             c
             for c in pool
             if c.unit.kind in ("key_point", "sentence")
             and _DEFINITION.search(display_text(c.unit.text).split(",")[0])
+            and not _VERDICT.match(c.unit.text)
         ]
         if definitions:
             return max(definitions, key=relevance)
+    answers = [
+        c for c in pool if c.unit.kind == "question" and c.prompt_similarity >= QUESTION_MATCH
+    ]
+    if answers:
+        return max(answers, key=lambda c: c.prompt_similarity)
     points = [c for c in pool if c.unit.kind == "key_point"]
     if points:
         return max(points, key=relevance)
     return max(pool, key=relevance) if pool else None
+
+
+def is_action(candidate: Candidate) -> bool:
+    """An imperative step or action a commissioner can take (not a cross-reference)."""
+    text = display_text(candidate.unit.text)
+    return (
+        candidate.unit.kind == "step"
+        and opens_imperative(text)
+        and text[:1].isupper()
+        and not _CROSS_REFERENCE.match(text)
+    )
+
+
+def support(first: Candidate | None, ranked: list[Candidate]) -> list[Candidate]:
+    """Units that back the direct answer: the key points of its document (written as what a
+    reader most needs to take away), then the most relevant units of other general documents."""
+    home = first.unit.document_id if first is not None else None
+    points = [c for c in ranked if c.unit.document_id == home and c.unit.kind == "key_point"]
+    general = [
+        c for c in ranked if c.unit.doc_kind not in ("case", "practice") and c.unit.kind != "step"
+    ]
+    return points + (general or ranked)
+
+
+def steps(request: GenerationRequest, ranked: list[Candidate]) -> list[Candidate]:
+    """Actions for "What to try next": for a how-to question the steps of the best-ranked
+    practice in their own order (a method is followed in order), else the most relevant."""
+    actions = [c for c in ranked if is_action(c)]
+    if request.lens.kind == "how_to" and actions:
+        top = min(c.document_rank for c in actions)
+        return sorted(
+            (c for c in actions if c.document_rank == top), key=lambda c: c.unit.start
+        ) + [c for c in actions if c.document_rank != top]
+    return actions
 
 
 class ExtractiveGenerator:
@@ -171,13 +308,8 @@ class ExtractiveGenerator:
         first = lead(request, pool)
         body: list[str] = composer.render(first) if first is not None else []
         ranked = sorted(pool, key=relevance, reverse=True)
-        general = [
-            c
-            for c in ranked
-            if c.unit.doc_kind not in ("case", "practice") and c.unit.kind != "step"
-        ]
-        for candidate in general or ranked:
-            if len(composer.used) >= 1 + SUPPORT_UNITS:
+        for candidate in support(first, ranked):
+            if len(composer.used) >= 1 + SUPPORT_UNITS or len(body) >= SHORT_SENTENCES:
                 break
             body += composer.render(candidate)
         if body:
@@ -192,14 +324,10 @@ class ExtractiveGenerator:
             ),
             (
                 "What others did",
-                [c for c in ranked if c.unit.doc_kind == "case" and c.unit.kind != "question"],
+                [c for c in ranked if c.unit.doc_kind == "case" and c.unit.kind == "key_point"],
                 SECTION_UNITS["case"],
             ),
-            (
-                "What to try next",
-                [c for c in ranked if c.unit.kind == "step" and opens_imperative(c.unit.text)],
-                SECTION_UNITS["steps"],
-            ),
+            ("What to try next", steps(request, ranked), SECTION_UNITS["steps"]),
         ]
         for heading, candidates, limit in sections:
             items = []

@@ -38,9 +38,10 @@ AUTHORED_BONUS = {"key_point": 0.06, "question": 0.04, "misreading": 0.02, "step
 DUPLICATE_COSINE = 0.86
 DUPLICATE_WORDS = 0.6
 MIN_WORDS = 6
+# Supporting units listed under "Key points" after the short answer.
 SUPPORT_UNITS = 5
 # "In short" stops taking supporting units once it holds this many sentences.
-SHORT_SENTENCES = 7
+SHORT_SENTENCES = 3
 # A claim or a demand for proof is answered with a verdict first.
 VERDICT_FLAGS = ("rct_proof", "cost_saving")
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
@@ -308,12 +309,22 @@ class ExtractiveGenerator:
         first = lead(request, pool)
         body: list[str] = composer.render(first) if first is not None else []
         ranked = sorted(pool, key=relevance, reverse=True)
-        for candidate in support(first, ranked):
-            if len(composer.used) >= 1 + SUPPORT_UNITS or len(body) >= SHORT_SENTENCES:
+        backing = iter(support(first, ranked))
+        # The direct answer, rounded out to a short paragraph; further support as bullets.
+        for candidate in backing:
+            if len(body) >= SHORT_SENTENCES:
                 break
             body += composer.render(candidate)
         if body:
             blocks.append("### In short\n\n" + " ".join(body))
+        points = []
+        for candidate in backing:
+            if len(points) >= SUPPORT_UNITS:
+                break
+            if lines := composer.render(candidate):
+                points.append(" ".join(lines))
+        if points:
+            blocks.append("### Key points\n\n" + "\n".join(f"- {p}" for p in points))
 
         reframe_docs = set(request.lens.also_retrieve) if request.lens.reframe_flags else set()
         sections = [

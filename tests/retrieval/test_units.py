@@ -1,7 +1,7 @@
 """Units in the index: authored units placed in their chunks, candidate sentences bound to
 their antecedents, vectors stored with the generation and searched without re-embedding."""
 
-import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,39 +9,7 @@ import pytest
 from hlsguide.corpus.units import opens_dangling
 from hlsguide.retrieval.embeddings import embed_query
 
-V2_DOCUMENT = textwrap.dedent(
-    """\
-    ---
-    id: shared-budgets
-    title: Shared budgets
-    kind: concept
-    summary: Partners put money into one pot and decide together how it is spent.
-    principles: [systems]
-    topics: [pooled-budgets]
-    references: [fixture-learning-2020]
-    ---
-    ## What it is
-
-    A shared budget puts money from several partners into one fund under joint governance [@fixture-learning-2020]. It lets spending follow the person rather than the organisation [@fixture-learning-2020].
-
-    ## Key points
-
-    - A shared budget puts money from several partners into one fund under joint governance [@fixture-learning-2020].
-    - Shared budgets work best when a learning forum can release flexible money quickly [@fixture-learning-2020].
-
-    ## Questions this answers
-
-    ### How do we start a shared budget with the NHS?
-
-    Agree a small first pot with one clear purpose and joint governance before pooling larger sums [@fixture-learning-2020]. Review it every quarter with the people spending it [@fixture-learning-2020].
-
-    ## Common misreadings
-
-    ### "A shared budget means the council loses control of its money"
-
-    No: a shared budget is governed jointly, so each partner keeps a say in how the money is spent [@fixture-learning-2020].
-    """
-)
+V2_DOCUMENT = (Path(__file__).parents[1] / "fixtures" / "units" / "shared-budgets.md").read_text()
 
 
 @pytest.fixture
@@ -62,7 +30,8 @@ def test_authored_units_sit_exactly_in_their_chunks(with_units):
     units = with_units.units(document_ids=["shared-budgets"])
     kinds = [u.kind for u in units]
     assert kinds.count("key_point") == 2
-    assert kinds.count("question") == 1 and kinds.count("misreading") == 1
+    assert kinds.count("question") == 1
+    assert kinds.count("misreading") == 1
     question = next(u for u in units if u.kind == "question")
     assert question.prompt == "How do we start a shared budget with the NHS?"
     for unit in units:

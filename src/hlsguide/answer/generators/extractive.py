@@ -165,13 +165,13 @@ class _Composer:
             i += 1
             raw = unit.text[start:end]
             text = display_text(raw)
-            if len(text.split()) < MIN_WORDS and raw.lstrip().startswith(("**", "__")):
+            titled = raw.lstrip().startswith(("**", "__")) and i < len(spans)
+            if titled and len(text.split()) < MIN_WORDS:
                 # A bold step title ("**Invest in relationships.**") heads the sentence after it.
-                if i < len(spans):
-                    end = spans[i][1]
-                    i += 1
-                    raw = unit.text[start:end]
-                    text = display_text(raw).replace(". ", ": ", 1)
+                end = spans[i][1]
+                i += 1
+                raw = unit.text[start:end]
+                text = display_text(raw).replace(". ", ": ", 1)
             words = set(plain_words(text))
             if len(text.split()) < MIN_WORDS or self.duplicate(words):
                 if lines:
@@ -274,7 +274,10 @@ def support(first: Candidate | None, ranked: list[Candidate]) -> list[Candidate]
     """Units that back the direct answer: the key points of its document (written as what a
     reader most needs to take away), then the most relevant units of other general documents."""
     home = first.unit.document_id if first is not None else None
-    points = [c for c in ranked if c.unit.document_id == home and c.unit.kind == "key_point"]
+    points = sorted(
+        (c for c in ranked if c.unit.kind == "key_point" and c.unit.doc_kind != "case"),
+        key=lambda c: (c.unit.document_id != home, c.document_rank),
+    )
     general = [
         c for c in ranked if c.unit.doc_kind not in ("case", "practice") and c.unit.kind != "step"
     ]

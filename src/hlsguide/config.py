@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         description="Weight of the authored-question ranking (questions and misreadings of "
         "corpus documents nearest the query) in the hybrid fusion; 0 turns it off.",
     )
+    subject_weight: float = Field(
+        1.0,
+        ge=0,
+        description="Hybrid fusion weight of the passages of documents a query names by title.",
+    )
     max_chunks_per_document: int = Field(
         2, ge=1, description="Diversity cap: passages one document may contribute to a result."
     )

@@ -6,7 +6,7 @@ import pytest
 
 from hlsguide.retrieval.fusion import reciprocal_rank_fusion
 from hlsguide.retrieval.langchain import HybridRetriever
-from hlsguide.retrieval.search import SearchMode
+from hlsguide.retrieval.search import SearchMode, named_subjects, subject_of
 from hlsguide.types import SearchFilters
 
 
@@ -76,3 +76,39 @@ def test_langchain_retriever(built):
 def test_a_query_with_no_indexed_words_still_gets_dense_hits(built):
     assert built.searcher().search("the and of", k=2)
     assert built.searcher().search("the and of", k=2, mode=SearchMode.LEXICAL) == []
+
+
+@pytest.mark.parametrize(
+    ("title", "subject"),
+    [
+        ("Buurtzorg (Netherlands) - self-governing community nursing teams", ("buurtzorg",)),
+        ("The Wigan Deal", ("wigan", "deal")),
+        ("Leverage points (Meadows)", ("leverage", "points")),
+        ("Failure demand", ("failure", "demand")),
+    ],
+)
+def test_a_documents_subject_is_its_title_before_any_qualifier(title, subject):
+    assert subject_of(title) == subject
+
+
+def test_the_most_specific_subject_a_query_names_wins():
+    subjects = {"loops": ("learning", "loops"), "learning": ("learning",), "x": ("targets",)}
+    assert named_subjects("How do learning loops work?", subjects) == {"loops"}
+    assert named_subjects("What is learning?", subjects) == {"learning"}
+    assert named_subjects("Are targets and learning compatible?", subjects) == {"learning", "x"}
+    assert named_subjects("Nothing named here", subjects) == set()
+
+
+def test_hybrid_adds_the_passages_of_named_documents_as_a_third_ranking(built):
+    searcher = built.searcher()
+    query = "what do learning loops say about blame"
+    assert searcher.named_documents(query) == {"learning-loops"}
+    dense = [cid for cid, _ in searcher.dense_ranking(query, 40, None)]
+    lexical = searcher.lexical_ranking(query, 40, None)
+    first = reciprocal_rank_fusion([(dense, 1.0), (lexical, 1.0)], k=60)
+    named = [cid for cid, _ in first if cid.startswith("learning-loops#")]
+    weight = built.settings.subject_weight
+    expected = reciprocal_rank_fusion([(dense, 1.0), (lexical, 1.0), (named, weight)], k=60)
+    got = [h.chunk.id for h in searcher.search(query, k=50)]
+    assert got == [cid for cid, _ in expected if cid in got]
+    assert got[0].startswith("learning-loops#")

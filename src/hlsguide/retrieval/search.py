@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 import numpy as np
@@ -11,6 +12,36 @@ from hlsguide.retrieval.embeddings import Embedder, embed_query
 from hlsguide.retrieval.fusion import cap_per_group, reciprocal_rank_fusion
 from hlsguide.retrieval.index import Snapshot
 from hlsguide.types import Chunk, Hit, SearchFilters, Unit
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def subject_of(title: str) -> tuple[str, ...]:
+    """The words naming what a document is about: its title before any dash, bracket or
+    colon, without a leading article ("Buurtzorg (Netherlands) - ..." -> ("buurtzorg",))."""
+    head = re.split(r" - | \(|: ", title, maxsplit=1)[0]
+    words = _words(head)
+    return words[1:] if words[:1] == ("the",) else words
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return n > 0 and any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+
+def named_subjects(query: str, subjects: dict[str, tuple[str, ...]]) -> set[str]:
+    """Ids whose subject phrase the query contains ("What is Buurtzorg?" names the Buurtzorg
+    case); a subject inside a longer named one ("learning" in "learning loops") does not
+    count, so the most specific name wins."""
+    words = _words(query)
+    named = {d: p for d, p in subjects.items() if _contains(words, p)}
+    return {
+        d
+        for d, p in named.items()
+        if not any(len(o) > len(p) and _contains(o, p) for o in named.values())
+    }
 
 
 class SearchMode(StrEnum):
@@ -33,6 +64,13 @@ class Searcher:
         self._chunks_of: dict[str, list[Chunk]] = {}
         for chunk in snapshot.chunks:
             self._chunks_of.setdefault(chunk.document_id, []).append(chunk)
+        self._subjects = {
+            doc_id: subject_of(doc.get("title", "")) for doc_id, doc in snapshot.documents.items()
+        }
+
+    def named_documents(self, query: str) -> set[str]:
+        """Documents whose subject the query names (see ``named_subjects``)."""
+        return named_subjects(query, self._subjects)
 
     def chunk(self, chunk_id: str) -> Chunk:
         """The chunk with id ``chunk_id`` (KeyError when the generation has none)."""
@@ -128,16 +166,22 @@ class Searcher:
             if mode == SearchMode.HYBRID and self.settings.unit_weight > 0 and vector is not None
             else []
         )
-        fused = reciprocal_rank_fusion(
+        rankings = (
             [
                 (dense, self.settings.dense_weight),
                 (lexical, self.settings.lexical_weight),
                 (authored, self.settings.unit_weight),
             ]
             if mode == SearchMode.HYBRID
-            else [(dense or lexical, 1.0)],
-            k=self.settings.rrf_k,
+            else [(dense or lexical, 1.0)]
         )
+        if mode == SearchMode.HYBRID and self.settings.subject_weight > 0:
+            # A third ranking: the passages of documents the query names, in fused order.
+            named = self.named_documents(query)
+            first = reciprocal_rank_fusion(rankings, k=self.settings.rrf_k)
+            subject = [cid for cid, _ in first if self._document_of[cid] in named]
+            rankings.append((subject, self.settings.subject_weight))
+        fused = reciprocal_rank_fusion(rankings, k=self.settings.rrf_k)
         scores = dict(fused)
         order = cap_per_group(
             (chunk_id for chunk_id, _ in fused),

@@ -65,6 +65,7 @@ class Prepared:
     timings: dict[str, float] = field(default_factory=dict)
     candidates: list[Candidate] = field(default_factory=list)
     searcher: Searcher | None = None
+    vector: list[float] | None = None  # the embedded question, reused by the curated match
 
 
 def _ms(start: float) -> float:
@@ -189,6 +190,7 @@ class AnswerService:
             timings,
             candidates,
             searcher,
+            vector,
         )
 
     def _candidates(
@@ -334,7 +336,7 @@ class AnswerService:
     def _serve_curated(self, prepared: Prepared, answer: Answer) -> bool:
         """The curated-answer hook (hlsguide.faq.curated): fill ``answer`` from an approved
         answer whose question matches and whose sources still hold; False when none does."""
-        match = self.curated.match(prepared.standalone_query)
+        match = self.curated.match(prepared.standalone_query, prepared.vector)
         if match is None:
             return False
         answer.curated, answer.mode, answer.citations = True, match.entry.mode, match.citations

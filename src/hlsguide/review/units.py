@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from hlsguide.answer.passages import _SELF_REFERENCE, clean
 from hlsguide.corpus.frontmatter import split_front_matter
-from hlsguide.corpus.markup import CITATION_GROUP
+from hlsguide.corpus.markup import CITATION_GROUP, display_text
 from hlsguide.corpus.units import UnitKind, opens_dangling, parse_units, sentences
 from hlsguide.retrieval.search import Searcher
+from hlsguide.retrieval.units import SELF_REFERENCE
 from hlsguide.types import Hit
 
 # A reply to a unit's own question ("No: ...", "Not by itself: ...") reads wrongly when lifted
@@ -48,11 +48,11 @@ class UnitSource(Protocol):
 def _liftable(raw: str) -> tuple[str, str] | None:
     """(display text, quote) of a unit sentence that can stand alone, else None."""
     raw = _VERDICT.sub("", raw)
-    if _LEAD_IN.match(raw) or _SELF_REFERENCE.search(raw):
+    if _LEAD_IN.match(raw) or SELF_REFERENCE.search(raw):
         return None
     marker = CITATION_GROUP.search(raw)
     quote = raw[: marker.start()].rstrip() if marker else raw
-    text = clean(raw)
+    text = display_text(raw)
     if len(text.split()) < _MIN_WORDS or opens_dangling(text) or text.endswith("?"):
         return None
     text = text[0].upper() + text[1:]

@@ -30,8 +30,10 @@ QUESTION_MATCH = 0.8
 CLAIM_MATCH = 0.5
 # Weight of the share of the question's words found in a unit (names such as "Wigan" matter).
 OVERLAP_WEIGHT = 0.2
-# Units less similar to the question than this are not used.
+# Units less similar to the question than this are not used, unless none is more similar:
+# then those within FALLBACK_MARGIN of the best are.
 MIN_SIMILARITY = 0.3
+FALLBACK_MARGIN = 0.1
 # Each step down the document ranking discounts a unit's relevance.
 RANK_DECAY = 0.08
 # Authored units (written to be lifted) are preferred over mined sentences.
@@ -117,6 +119,16 @@ _STOPWORDS = frozenset(
 def usable(candidate: Candidate) -> bool:
     """Whether a unit may be said at all: the one place candidate units are filtered."""
     return bool(display_text(candidate.unit.text))
+
+
+def candidate_pool(candidates: list[Candidate]) -> list[Candidate]:
+    """The units an answer may draw on: those relevant enough to the question, or, when none
+    is (retrieval passed the passages, but no single unit reaches MIN_SIMILARITY), the best
+    few, within FALLBACK_MARGIN of the best, so a question that is answered is never empty."""
+    usable_ones = [c for c in candidates if usable(c)]
+    scores = [max(c.similarity, c.prompt_similarity) for c in usable_ones]
+    floor = min(MIN_SIMILARITY, max(scores, default=0.0) - FALLBACK_MARGIN)
+    return [c for c, score in zip(usable_ones, scores, strict=True) if score >= floor]
 
 
 @dataclass
@@ -327,13 +339,7 @@ class ExtractiveGenerator:
         ]
 
     def generate(self, request: GenerationRequest) -> Draft:
-        pool = self.liftable(
-            [
-                c
-                for c in request.candidates
-                if usable(c) and max(c.similarity, c.prompt_similarity) >= MIN_SIMILARITY
-            ]
-        )
+        pool = self.liftable(candidate_pool(request.candidates))
         composer = _Composer(request, list(request.passages))
         blocks = []
         first = lead(request, pool)

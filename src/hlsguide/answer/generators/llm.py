@@ -15,7 +15,7 @@ from html import escape
 
 from hlsguide.answer.citations import Draft
 from hlsguide.answer.generators.base import GenerationRequest, GeneratorError
-from hlsguide.answer.generators.extractive import MIN_SIMILARITY, lead, relevance, usable
+from hlsguide.answer.generators.extractive import candidate_pool, lead, relevance
 from hlsguide.answer.prompts import render
 from hlsguide.config import Settings
 from hlsguide.corpus.markup import display_text
@@ -65,11 +65,7 @@ def pack_units(request: GenerationRequest, passages: list[Hit]) -> str:
     """The best units for the question, datamarked like passages, each naming the passage
     that holds it (a unit's chunk outside the retrieved passages is appended to ``passages``),
     the direct answer first."""
-    pool = [
-        c
-        for c in request.candidates
-        if usable(c) and max(c.similarity, c.prompt_similarity) >= MIN_SIMILARITY
-    ]
+    pool = candidate_pool(request.candidates)
     first = lead(request, pool)
     ranked = sorted(pool, key=relevance, reverse=True)
     chosen = ([first] if first is not None else []) + [c for c in ranked if c is not first]

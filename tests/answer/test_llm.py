@@ -48,7 +48,7 @@ def test_a_cited_llm_answer_is_verified(llm_answers, chat_server):
     ("reply", "reason"),
     [
         ({"content": "Trust-based funding is great, trust me."}, "no valid citation"),
-        ({"content": "Nonsense [9] [10]."}, "no valid citation"),
+        ({"content": "Nonsense [900] [901]."}, "no valid citation"),  # beyond every source
         ({"status": 500}, "backend failed"),
         ({"content": "late [1]", "delay": 4}, "backend failed"),
     ],

@@ -4,6 +4,7 @@ import json
 
 import httpx
 import pytest
+from support.answers import retrieved_texts
 
 from hlsguide.answer.citations import MARKER
 from hlsguide.api.app import create_app
@@ -26,10 +27,7 @@ async def test_ask_returns_a_cited_answer(http, answers):
     assert response.status_code == 200
     body = response.json()
     assert set(body) >= {"answer_id", "answer", "citations", "lens", "mode", "timings"}
-    prepared = answers.prepare("What are learning cycles?")
-    retrieved = {h.chunk.id: h.chunk.text for h in prepared.passages}
-    for candidate in prepared.candidates:  # units found for the question cite their chunks
-        retrieved[candidate.unit.chunk_id] = prepared.searcher.chunk(candidate.unit.chunk_id).text
+    retrieved = retrieved_texts(answers, "What are learning cycles?")
     markers = {int(n) for n in MARKER.findall(body["answer"].split("### Sources")[0])}
     assert markers == {c["n"] for c in body["citations"]}
     for citation in body["citations"]:

@@ -11,6 +11,7 @@ import httpx
 import openai
 import pytest
 from sqlalchemy import select
+from support.answers import retrieved_texts
 from support.servers import LiveServer
 
 from hlsguide.answer.citations import MARKER
@@ -86,7 +87,7 @@ async def test_completion_is_the_cited_answer_with_the_extension(guide, answers)
     assert {int(n) for n in MARKER.findall(body)} == {c["n"] for c in citations}
     for citation in citations:
         assert f"[{citation['n']}] {citation['title']}" in sources
-    retrieved = {h.chunk.id: h.chunk.text for h in answers.prepare(QUESTION).passages}
+    retrieved = retrieved_texts(answers, QUESTION)
     for citation in citations:
         assert citation["quote"] in retrieved[citation["chunk_id"]]
     assert extension["lens"]["principles"]

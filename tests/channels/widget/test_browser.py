@@ -216,13 +216,15 @@ def test_demo_page_streams_a_cited_answer_with_source_cards(answers, context, li
         expect(card).to_be_hidden()
         assert page.evaluate(FOCUSED)["cls"] == "source-link"
 
-        # A follow-up carries the conversation id of the first answer.
+        # A follow-up carries the conversation id of the first answer, and the secret that
+        # makes the anonymous caller its owner.
         ask(page, FOLLOW_UP)
         wait_for_answers(page, 2)
         assert requests[0].post_data_json == {"question": QUESTION}
         assert requests[1].post_data_json == {
             "question": FOLLOW_UP,
             "conversation_id": done["conversation_id"],
+            "conversation_secret": done["conversation_secret"],
         }
         turns = history(answers.store, done["conversation_id"])
         assert [earlier.question for earlier in turns] == [QUESTION, FOLLOW_UP]

@@ -122,6 +122,7 @@ class CopyingModel:
     def __init__(self) -> None:
         self.batch = 0
         self.quoted: set[str] = set()
+        self.seen: set[str] = set()  # markers in the passages it was shown
 
     def __call__(self, body: dict) -> str:
         prompt = body["messages"][-1]["content"]
@@ -130,6 +131,7 @@ class CopyingModel:
             # Read as a model would: passages arrive datamarked (whitespace as DATAMARK).
             text = html.unescape(text).replace(DATAMARK, " ")
             found = list(dict.fromkeys(re.findall(r"xss\d{3}", text)))
+            self.seen.update(found)
             chosen = found[self.batch % len(found)]
             self.quoted.add(chosen)
             # The claim repeats the words of the sentence it rests on, so that is its quote.
@@ -252,7 +254,12 @@ def test_no_payload_survives_the_widget(browser, hostile_index, chat_server, liv
             # headings and quotes too.
             assert markers_in(shown) == {p.marker for p in PAYLOADS}
             assert len(kept) >= 100
-            assert titles == headings == quotes == model.quoted == kept
+            assert titles == headings == kept
+            # The answer-time screen blanks a few more payload sentences before the model sees
+            # them; every one it was shown is quoted in a source card.
+            assert quotes == model.quoted == model.seen
+            assert model.seen <= kept
+            assert len(model.seen) >= 100
 
             # The control: in this very browser, parsed as HTML, the corpus is live.
             # (37 of them run script there, without a click; more fetch from the evil host.)

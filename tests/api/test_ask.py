@@ -2,24 +2,10 @@
 
 import json
 
-import httpx
 import pytest
 from support.answers import retrieved_texts
 
 from hlsguide.answer.citations import MARKER
-from hlsguide.api.app import create_app
-
-
-@pytest.fixture(scope="module")
-def app(answers):
-    return create_app(answers.settings, answers.retrieval, answers)
-
-
-@pytest.fixture
-async def http(app):
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
 
 
 async def test_ask_returns_a_cited_answer(http, answers):

@@ -6,28 +6,14 @@ one per answer and voter."""
 import asyncio
 import json
 
-import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from hlsguide.api.app import create_app
 from hlsguide.storage.api_keys import create_api_key
 from hlsguide.storage.models import AnswerRecord, Conversation, Feedback
 
 QUESTION = "What is the Plymouth Alliance?"
 FOLLOW_UP = "Who are its members?"
-
-
-@pytest.fixture(scope="module")
-def app(answers):
-    return create_app(answers.settings, answers.retrieval, answers)
-
-
-@pytest.fixture
-async def http(app):
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from hlsguide.lens.lexicon import compile_patterns, load_lexicon
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.types import Lens, LensMatch
 
@@ -27,16 +26,12 @@ class _Rule:
         )
 
 
-def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
-
-
 def _rules(section: dict) -> list[_Rule]:
     return [
         _Rule(
             name=name,
             label=spec.get("label", name),
-            patterns=_compile(spec.get("patterns", [])),
+            patterns=compile_patterns(spec.get("patterns", [])),
             also_retrieve=tuple(spec.get("also_retrieve", [])),
         )
         for name, spec in section.items()
@@ -47,15 +42,10 @@ class ComplexityLens:
     """Analyses questions; the lexicon (a data file) holds every pattern and prototype."""
 
     def __init__(self, embedder: Embedder, lexicon_path: Path | None = None) -> None:
-        text = (
-            lexicon_path.read_text(encoding="utf-8")
-            if lexicon_path
-            else resources.files("hlsguide.lens").joinpath("lexicon.yaml").read_text()
-        )
-        lexicon = yaml.safe_load(text)
+        lexicon = load_lexicon("lexicon.yaml", lexicon_path)
         self._embedder = embedder
         self._principles = {
-            name: _Rule(name, name, _compile(spec["patterns"]))
+            name: _Rule(name, name, compile_patterns(spec["patterns"]))
             for name, spec in lexicon["principles"].items()
         }
         self._principle_threshold = float(lexicon["principle_threshold"])
@@ -64,12 +54,12 @@ class ComplexityLens:
         self._injection = next(r for r in self._framings if r.name == "injection")
         self._clause_separators = re.compile(lexicon["clause_separators"], re.IGNORECASE)
         self._kinds = [
-            (spec.get("kind", name), _compile(spec["patterns"]))
+            (spec.get("kind", name), compile_patterns(spec["patterns"]))
             for name, spec in lexicon["question_kinds"].items()
         ]
         self._signals = _rules(lexicon["signals"])
         scope = lexicon["scope"]
-        self._scope_patterns = _compile(scope["patterns"])
+        self._scope_patterns = compile_patterns(scope["patterns"])
         self._scope_min = float(scope["min_similarity"])
         prototypes = [spec["prototype"] for spec in lexicon["principles"].values()]
         vectors = np.asarray(embedder.embed_documents(prototypes + scope["prototypes"]))

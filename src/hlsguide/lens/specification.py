@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from hlsguide.lens.lexicon import compile_patterns, load_lexicon
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.types import LensMatch
-
-
-def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
 
 def _words(patterns: tuple[re.Pattern[str], ...], text: str) -> list[str]:
@@ -58,12 +53,7 @@ class SpecificationLens:
     """Finds specification framings (and strengths) in paragraphs; the rules are data."""
 
     def __init__(self, embedder: Embedder, path: Path | None = None) -> None:
-        text = (
-            path.read_text(encoding="utf-8")
-            if path
-            else resources.files("hlsguide.lens").joinpath("specification.yaml").read_text()
-        )
-        data = yaml.safe_load(text)
+        data = load_lexicon("specification.yaml", path)
         self.min_words = int(data["min_words"])
         self.threshold = float(data["prototype_threshold"])
         self.framings = [
@@ -73,9 +63,9 @@ class SpecificationLens:
                 harm=" ".join(spec["harm"].split()),
                 change=" ".join(spec["change"].split()),
                 prototype=" ".join(spec["prototype"].split()),
-                any=_compile(spec.get("any", [])),
-                all=tuple(_compile(group) for group in spec.get("all", [])),
-                unless=_compile(spec.get("unless", [])),
+                any=compile_patterns(spec.get("any", [])),
+                all=tuple(compile_patterns(group) for group in spec.get("all", [])),
+                unless=compile_patterns(spec.get("unless", [])),
                 why=tuple(spec["why"]),
                 instead=tuple(spec["instead"]),
             )
@@ -83,7 +73,7 @@ class SpecificationLens:
         ]
         self.by_name = {f.name: f for f in self.framings}
         self._strengths = [
-            (name, spec["label"], _compile(spec["patterns"]))
+            (name, spec["label"], compile_patterns(spec["patterns"]))
             for name, spec in data["strengths"].items()
         ]
         self.prototype_vectors = np.asarray(

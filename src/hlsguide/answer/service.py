@@ -27,7 +27,7 @@ from hlsguide.observability.context import current_channel
 from hlsguide.privacy.owners import LOCAL, Owner
 from hlsguide.retrieval.embeddings import embed_query
 from hlsguide.retrieval.search import Searcher
-from hlsguide.retrieval.service import RetrievalService
+from hlsguide.retrieval.service import IndexedService, RetrievalService
 from hlsguide.retrieval.tokens import truncate_tokens
 from hlsguide.storage import Store
 from hlsguide.storage.answer_log import AnswerLog
@@ -91,7 +91,7 @@ def sources_section(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-class AnswerService:
+class AnswerService(IndexedService):
     """Answers questions; built once per process and shared by every channel."""
 
     def __init__(
@@ -102,22 +102,16 @@ class AnswerService:
         llm: Generator | None = None,
         bibliography: Bibliography | None = None,
     ) -> None:
-        self.settings = settings
-        self.retrieval = retrieval
+        super().__init__(settings, retrieval, bibliography)
         self.store = store or Store(settings.resolved_database_url, settings.migrate_on_start)
-        self._llm = llm
-        if bibliography is not None:
-            self.bibliography = bibliography
+        if llm is not None:
+            self.llm = llm  # fills the property
         # Called with (answer, channel) after each answer: metrics hook in here.
         self.observers: list[Callable[[Answer, str], None]] = []
 
     @cached_property
     def lens(self) -> ComplexityLens:
         return ComplexityLens(self.retrieval.embedder)
-
-    @cached_property
-    def bibliography(self) -> Bibliography:
-        return Bibliography.load(self.settings.corpus_paths)
 
     @cached_property
     def extractive(self) -> ExtractiveGenerator:
@@ -131,13 +125,12 @@ class AnswerService:
     def answer_log(self) -> AnswerLog:
         return AnswerLog(self.store, self.settings)
 
-    @property
+    @cached_property
     def llm(self) -> Generator:
-        if self._llm is None:
-            from hlsguide.answer.generators.llm import LLMGenerator
+        """The configured LLM generator, built when first asked for an llm-mode answer."""
+        from hlsguide.answer.generators.llm import LLMGenerator
 
-            self._llm = LLMGenerator(self.settings)
-        return self._llm
+        return LLMGenerator(self.settings)
 
     def prepare(
         self,

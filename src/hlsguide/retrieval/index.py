@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from hlsguide.config import Settings
@@ -205,14 +206,13 @@ class IndexBuilder:
         self.embedder = embedder
         self.stores = stores or chroma_stores(settings.chroma_url)
         self.index_dir = settings.index_dir
-        self._detector = detector
+        if detector is not None:
+            self.detector = detector  # fills the property
 
-    @property
+    @cached_property
     def detector(self) -> InjectionDetector:
         """Layer 2 of injection detection, loaded on first use."""
-        if self._detector is None:
-            self._detector = load_detector(self.embedder)
-        return self._detector
+        return load_detector(self.embedder)
 
     def run(
         self,

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from hlsguide.config import Settings
+from hlsguide.corpus.references import Bibliography
 from hlsguide.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
 from hlsguide.retrieval.index import (
     IndexBuilder,
@@ -80,3 +81,24 @@ class RetrievalService:
         return IndexBuilder(self.settings, self.embedder, self._stores).run(
             paths, progress, rescan, parsed
         )
+
+
+class IndexedService:
+    """Base of the services that draw on the index (answers, reviews): the settings, the
+    retrieval service, and the bibliography that resolves the corpus's citation keys."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        retrieval: RetrievalService,
+        bibliography: Bibliography | None = None,
+    ) -> None:
+        self.settings = settings
+        self.retrieval = retrieval
+        if bibliography is not None:
+            self.bibliography = bibliography  # the composition root's: fills the property
+
+    @cached_property
+    def bibliography(self) -> Bibliography:
+        """The corpus bibliography, read on first use when none was given."""
+        return Bibliography.load(self.settings.corpus_paths)

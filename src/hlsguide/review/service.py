@@ -17,7 +17,7 @@ from hlsguide.config import Settings
 from hlsguide.corpus.references import Bibliography
 from hlsguide.documents.service import DocumentService
 from hlsguide.lens.specification import SpecificationLens
-from hlsguide.retrieval.service import RetrievalService
+from hlsguide.retrieval.service import IndexedService, RetrievalService
 from hlsguide.review.compose import Advisor
 from hlsguide.review.draft import paragraphs
 from hlsguide.review.models import Change, Finding, Review, Strength
@@ -34,7 +34,7 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 1)
 
 
-class ReviewService:
+class ReviewService(IndexedService):
     """Reviews specification drafts; built once per process, shared by the API and the CLI."""
 
     def __init__(
@@ -44,21 +44,14 @@ class ReviewService:
         documents: DocumentService | None = None,
         bibliography: Bibliography | None = None,
     ) -> None:
-        self.settings = settings
-        self.retrieval = retrieval
+        super().__init__(settings, retrieval, bibliography)
         self.documents = documents or DocumentService(retrieval)
-        if bibliography is not None:
-            self.bibliography = bibliography  # fills the cached property
         self._advisor: tuple[str, Advisor] | None = None
         self._lock = threading.Lock()
 
     @cached_property
     def lens(self) -> SpecificationLens:
         return SpecificationLens(self.retrieval.embedder)
-
-    @cached_property
-    def bibliography(self) -> Bibliography:
-        return Bibliography.load(self.settings.corpus_paths)
 
     def advisor(self) -> tuple[str, Advisor]:
         """(index generation, advisor over its units), rebuilt when the index changes."""

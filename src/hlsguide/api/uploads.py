@@ -5,18 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from fastapi import HTTPException, UploadFile
 
 from hlsguide.documents.service import UploadError
 from hlsguide.retrieval.index import IndexLockedError
-
-UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: {"description": "Too large, or too many pages"},
-    415: {"description": "Content of an unsupported type"},
-    422: {"description": "Empty, unparseable, or too slow to parse"},
-}
 
 
 async def read_capped(upload: UploadFile, limit: int) -> bytes:

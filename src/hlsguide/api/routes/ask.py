@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from hlsguide.admission.callers import AskCaller, Caller
+from hlsguide.admission.responses import responses
 from hlsguide.bootstrap.deps import AnswersDep, GateDep
 from hlsguide.privacy.owners import SECRET_MIN_CHARS
 from hlsguide.types import Answer, SearchFilters
@@ -52,11 +53,7 @@ class AskRequest(BaseModel):
 
 @router.post(
     "/ask",
-    responses={
-        404: {"description": "Unknown conversation id, or a conversation of another caller's"},
-        422: {"description": "Empty, overlong, binary or control-character question"},
-        503: {"description": "The index is still being built, or the service is at capacity"},
-    },
+    responses=responses(404, 422, 503),
 )
 async def ask(body: AskRequest, caller: AskCaller, answers: AnswersDep, gate: GateDep) -> Answer:
     """Answer with Markdown whose every ``[n]`` resolves to a citation (passage, quote,
@@ -73,7 +70,7 @@ def _sse(event: str, data: dict) -> str:
 @router.post(
     "/ask/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, 404: {}, 422: {}, 503: {}},
+    responses={200: {"content": {"text/event-stream": {}}}, **responses(404, 422, 503)},
 )
 async def ask_stream(
     body: AskRequest, caller: AskCaller, answers: AnswersDep, gate: GateDep

@@ -4,13 +4,14 @@ conversation. Anyone else is told it does not exist (404, never 403), so ids can
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from hlsguide.admission.callers import AskCaller
+from hlsguide.admission.responses import responses
 from hlsguide.bootstrap.deps import StoreDep
 from hlsguide.storage.conversations import delete_conversation, read_conversation
 from hlsguide.storage.models import AnswerRecord
@@ -27,9 +28,6 @@ SecretHeader = Annotated[
         description="Without an API key: the conversation_secret returned with its answers.",
     ),
 ]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Unknown conversation, or another caller's"}
-}
 
 
 class StoredTurn(BaseModel):
@@ -47,7 +45,7 @@ class StoredConversation(BaseModel):
     turns: list[StoredTurn] = Field(description="Oldest first.")
 
 
-@router.get("/conversations/{conversation_id}", responses=NOT_FOUND)
+@router.get("/conversations/{conversation_id}", responses=responses(404))
 async def get_conversation(
     conversation_id: ConversationId, caller: AskCaller, store: StoreDep, secret: SecretHeader = None
 ) -> StoredConversation:
@@ -68,7 +66,7 @@ async def get_conversation(
     )
 
 
-@router.delete("/conversations/{conversation_id}", status_code=204, responses=NOT_FOUND)
+@router.delete("/conversations/{conversation_id}", status_code=204, responses=responses(404))
 async def erase_conversation(
     conversation_id: ConversationId, caller: AskCaller, store: StoreDep, secret: SecretHeader = None
 ) -> Response:

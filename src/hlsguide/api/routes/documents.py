@@ -7,7 +7,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from hlsguide.api.uploads import UPLOAD_RESPONSES, read_capped, refusals_as_http
+from hlsguide.admission.responses import responses
+from hlsguide.api.uploads import read_capped, refusals_as_http
 from hlsguide.bootstrap.deps import DocumentsDep
 from hlsguide.documents.service import StoredDocument
 
@@ -24,10 +25,7 @@ class DocumentListItem(BaseModel):
 @router.post(
     "",
     status_code=201,
-    responses={
-        409: {"description": "Id taken, or another index run is in progress"},
-        **UPLOAD_RESPONSES,
-    },
+    responses=responses(409, 413, 415, 422),
 )
 async def upload_document(
     service: DocumentsDep, file: UploadFile, replace: bool = False
@@ -45,7 +43,7 @@ async def list_documents(service: DocumentsDep) -> list[DocumentListItem]:
     return [DocumentListItem(**d) for d in await run_in_threadpool(service.list)]
 
 
-@router.delete("/{document_id}", status_code=204, responses={403: {}, 404: {}, 409: {}})
+@router.delete("/{document_id}", status_code=204, responses=responses(403, 404, 409))
 async def delete_document(service: DocumentsDep, document_id: str) -> Response:
     """Remove an uploaded document from the folder and the index."""
     with refusals_as_http():

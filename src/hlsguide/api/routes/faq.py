@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from hlsguide.admission.callers import AdminCaller
+from hlsguide.admission.responses import responses
 from hlsguide.answer.questions import QuestionError, validate_question
 from hlsguide.bootstrap.deps import FaqJobsDep, RetrievalDep, SettingsDep
 from hlsguide.faq.formats import MEDIA_TYPES, render
@@ -122,11 +123,7 @@ def _questions(body: FaqJobRequest, max_tokens: int, limit: int) -> list[FaqQues
 @router.post(
     "/jobs",
     status_code=202,
-    responses={
-        422: {"description": "No questions, too many, or a bad question (each one listed)"},
-        429: {"description": "Too many FAQ jobs queued or running (Retry-After)"},
-        503: {"description": "The index is still being built"},
-    },
+    responses=responses(422, 429, 503),
 )
 async def create_job(
     body: FaqJobRequest,
@@ -170,7 +167,7 @@ async def _job(jobs, job_id: str) -> FaqJob:
     return job
 
 
-@router.get("/jobs/{job_id}", name="faq_job_status", responses={404: {}})
+@router.get("/jobs/{job_id}", name="faq_job_status", responses=responses(404))
 async def job_status(request: Request, jobs: FaqJobsDep, job_id: str = JobId) -> FaqJobStatus:
     """Where the job is: counts of answered and failed questions out of the total."""
     return _status(request, await _job(jobs, job_id))
@@ -185,8 +182,7 @@ async def job_status(request: Request, jobs: FaqJobsDep, job_id: str = JobId) ->
             "content": {t: {} for t in MEDIA_TYPES.values()},
             "description": "The FAQ in the format asked for",
         },
-        404: {"description": "Unknown job"},
-        409: {"description": "The job is not done yet (or failed)"},
+        **responses(404, 409),
     },
 )
 async def job_result(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from hlsguide.admission.callers import AskCaller
+from hlsguide.admission.responses import responses
 from hlsguide.bootstrap.deps import StoreDep
 from hlsguide.privacy.owners import SECRET_MIN_CHARS
 from hlsguide.storage import AnswerNotFoundError
@@ -42,7 +43,7 @@ class FeedbackResponse(BaseModel):
     status_code=201,
     responses={
         200: {"description": "This caller's earlier vote on the answer, replaced or repeated"},
-        404: {"description": "Unknown answer, or one of another caller's conversations"},
+        **responses(404),
     },
 )
 async def feedback(

@@ -6,7 +6,8 @@ from fastapi import APIRouter, HTTPException, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from hlsguide.admission.callers import ASK, Caller
-from hlsguide.api.uploads import UPLOAD_RESPONSES, read_capped, refusals_as_http
+from hlsguide.admission.responses import responses
+from hlsguide.api.uploads import read_capped, refusals_as_http
 from hlsguide.bootstrap.deps import GateDep, ReviewDep
 from hlsguide.review.models import Review
 
@@ -15,12 +16,7 @@ router = APIRouter(prefix="/v1", tags=["review"])
 
 @router.post(
     "/review",
-    responses={
-        403: {"description": "index=true without an admin key"},
-        409: {"description": "index=true while another index run is in progress"},
-        **UPLOAD_RESPONSES,
-        503: {"description": "No index yet, or the service is at capacity"},
-    },
+    responses=responses(403, 409, 413, 415, 422, 503),
 )
 async def review_draft(
     reviewer: ReviewDep,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
+from hlsguide.admission.responses import responses
 from hlsguide.bootstrap.deps import BibliographyDep, RetrievalDep
 from hlsguide.types import Publication
 
@@ -48,7 +49,7 @@ def list_sources(retrieval: RetrievalDep, kind: str | None = None) -> list[Sourc
     ]
 
 
-@router.get("/sources/{document_id}", responses={404: {"description": "Unknown document"}})
+@router.get("/sources/{document_id}", responses=responses(404))
 def get_source(
     document_id: str, retrieval: RetrievalDep, bibliography: BibliographyDep
 ) -> SourceDetail:

@@ -4,13 +4,13 @@ WebUI, LibreChat or any OpenAI client."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from hlsguide.admission.callers import ASK, AskCaller
+from hlsguide.admission.responses import responses
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import Prepared, Turn
 from hlsguide.bootstrap.deps import AnswersDep, GateDep, SettingsDep
@@ -40,14 +40,6 @@ router = APIRouter(
     dependencies=[ASK],
 )
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Unsupported parameter or invalid request (OpenAI error shape)"},
-    401: {"description": "Missing or invalid API key"},
-    429: {"description": "Rate limit reached (Retry-After)"},
-    404: {"description": "Unknown model or conversation"},
-    503: {"description": "The index is still being built, or every answer slot is busy"},
-}
-
 
 @router.get("/models")
 async def list_models() -> ModelList:
@@ -55,7 +47,7 @@ async def list_models() -> ModelList:
     return ModelList(data=[ModelCard(created=STARTED)])
 
 
-@router.get("/models/{model}", responses={404: ERRORS[404]})
+@router.get("/models/{model}", responses=responses(404))
 async def retrieve_model(model: str) -> ModelCard:
     check_model(model)
     return ModelCard(created=STARTED)
@@ -64,7 +56,7 @@ async def retrieve_model(model: str) -> ModelCard:
 @router.post(
     "/chat/completions",
     response_model=ChatCompletion,
-    responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
+    responses={200: {"content": {"text/event-stream": {}}}, **responses(400, 401, 404, 429, 503)},
 )
 async def chat_completions(
     body: ChatCompletionRequest,

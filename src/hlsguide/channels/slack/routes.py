@@ -8,6 +8,7 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from hlsguide.admission.chat import ChatAdmission
 from hlsguide.admission.limits import AnswerGate, RateLimiter
+from hlsguide.admission.responses import responses
 from hlsguide.answer.service import AnswerService
 from hlsguide.channels.slack.app import build_slack_app
 from hlsguide.config import Settings
@@ -35,9 +36,7 @@ def slack_router(
         "/slack/events",
         responses={
             200: {"description": "Acknowledged (the answer follows in Slack)"},
-            401: {"description": "Missing or invalid Slack signature, or a stale timestamp"},
-            411: {"description": "No Content-Length"},
-            413: {"description": "Body over 1 MB"},
+            **responses(401, 411, 413),
         },
     )
     async def slack_events(request: Request) -> Response:

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hlsguide.admission.chat import ChatAdmission
 from hlsguide.admission.limits import AnswerGate, RateLimiter
+from hlsguide.admission.responses import responses
 from hlsguide.answer.service import AnswerService
 from hlsguide.channels.teams.auth import (
     LOOPBACK_HOSTS,
@@ -113,10 +114,7 @@ def _router(bot: TeamsBot, settings: Settings) -> APIRouter:
         responses={
             200: {"description": "Replies (expectReplies) or an invoke response"},
             202: {"description": "Accepted; the answer follows through the connector"},
-            400: {"description": "Not a Bot Framework activity"},
-            401: {"description": "Missing or invalid Bot Framework token"},
-            403: {"description": "Tenant not allowed"},
-            413: {"description": "Activity too large"},
+            **responses(400, 401, 403, 413),
         },
     )
     async def messages(request: Request) -> Response:

@@ -67,18 +67,23 @@ class Unit(BaseModel):
     citations: list[str] = Field(default_factory=list, description="[@key] in the text.")
 
 
-class SourceDocument(BaseModel):
-    """A loaded document: its metadata and its text cut into sections."""
+class DocumentMetadata(BaseModel):
+    """What a document says of itself (a corpus document's front matter)."""
 
     id: str
     title: str
     kind: str
-    source_path: str
-    content_hash: str
     summary: str = ""
     topics: list[str] = Field(default_factory=list)
     principles: list[str] = Field(default_factory=list)
     references: list[str] = Field(default_factory=list)
+
+
+class SourceDocument(DocumentMetadata):
+    """A loaded document: its metadata and its text cut into sections."""
+
+    source_path: str
+    content_hash: str
     sections: list[Section] = Field(default_factory=list)
     warnings: list[str] = Field(
         default_factory=list, description="Hidden or model-directed text removed at ingestion."

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
+from pydantic import Field
 
-from hlsguide.types import ID_PATTERN, KINDS, PRINCIPLES
+from hlsguide.types import ID_PATTERN, KINDS, PRINCIPLES, DocumentMetadata
 
 FOLDER_KIND = {"concepts": "concept", "practices": "practice", "cases": "case", "sources": "source"}
 CASE_FIELDS = ("place", "sector", "period")
@@ -40,18 +41,11 @@ def load_contract() -> Contract:
     return Contract(required=data["required"], topics=frozenset(data["topics"]))
 
 
-@dataclass
-class FrontMatter:
-    """Validated front matter of one corpus document."""
+class FrontMatter(DocumentMetadata):
+    """Validated front matter of one corpus document; ``extra`` holds the fields beyond the
+    metadata every document has (a case's place, sector and period)."""
 
-    id: str
-    title: str
-    kind: str
-    summary: str
-    principles: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    references: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:

@@ -180,15 +180,9 @@ def load_markdown(path: Path, data: bytes) -> SourceDocument:
             for n, u in enumerate(parse_units(cleaned, meta.kind))
         ]
         return SourceDocument(
-            id=meta.id,
-            title=meta.title,
-            kind=meta.kind,
+            **meta.model_dump(exclude={"extra"}),
             source_path=str(path),
             content_hash=_hash(data),
-            summary=meta.summary,
-            topics=meta.topics,
-            principles=meta.principles,
-            references=meta.references,
             sections=sections,
             warnings=findings.messages,
             units=units,

@@ -65,18 +65,11 @@ class FaqJobStatus(BaseModel):
 
 
 def _status(request: Request, job: FaqJob) -> FaqJobStatus:
+    # The status repeats the job's columns under their own names.
+    columns = {name: getattr(job, name) for name in FaqJobStatus.model_fields if hasattr(job, name)}
     return FaqJobStatus(
+        **columns,
         job_id=job.id,
-        status=job.status,
-        mode=job.mode,
-        title=job.title,
-        total=job.total,
-        answered=job.answered,
-        failed=job.failed,
-        error=job.error,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
         status_url=str(request.url_for("faq_job_status", job_id=job.id)),
         result_url=str(request.url_for("faq_job_result", job_id=job.id))
         if job.status == "done"

@@ -228,7 +228,7 @@ async def test_answers_cite_uploads_without_units_coherently(http, built, filena
     response = await http.post("/v1/documents", files={"file": (filename, content)})
     assert response.status_code == 201, response.text
     doc_id = response.json()["id"]
-    units = built.searcher().units(document_ids=[doc_id])
+    units = built.searcher().units.select(document_ids=[doc_id])
     assert units
     assert not any(u.kind in ("key_point", "question", "misreading") for u in units)
 

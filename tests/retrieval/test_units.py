@@ -27,7 +27,7 @@ def with_units(service, corpus_dir):
 
 
 def test_authored_units_sit_exactly_in_their_chunks(with_units):
-    units = with_units.units(document_ids=["shared-budgets"])
+    units = with_units.units.select(document_ids=["shared-budgets"])
     kinds = [u.kind for u in units]
     assert kinds.count("key_point") == 2
     assert kinds.count("question") == 1
@@ -42,7 +42,7 @@ def test_authored_units_sit_exactly_in_their_chunks(with_units):
 
 
 def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units):
-    units = with_units.units(document_ids=["doc-notes"])
+    units = with_units.units.select(document_ids=["doc-notes"])
     texts = [" ".join(u.text.split()) for u in units]
     # The "It then met..." sentence travels with its antecedent; nothing opens dangling.
     assert any(t.startswith("The Riverside alliance pooled") and "It then met" in t for t in texts)
@@ -56,7 +56,7 @@ def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units
 def test_unit_vectors_are_stored_and_searched_without_embedding(with_units, embedder):
     vector = embed_query(embedder, "how can we begin pooling money with the health service?")
     embedder.texts.clear()
-    nearest = with_units.nearest_units(vector, by="prompt", k=1)
+    nearest = with_units.units.nearest(vector, by="prompt", k=1)
     assert nearest[0][0].prompt == "How do we start a shared budget with the NHS?"
     hits = with_units.search("pooling money with the health service", k=3, vector=vector)
     assert embedder.texts == []  # the vector was passed in: nothing embedded at search time

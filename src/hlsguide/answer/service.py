@@ -214,7 +214,7 @@ class AnswerService(IndexedService):
         ranks them), each scored against the question from its stored vectors."""
         documents = list(dict.fromkeys(h.chunk.document_id for h in passages))
         matches = filters.matcher() if filters is not None else None
-        for unit, similarity in searcher.nearest_units(
+        for unit, similarity in searcher.units.nearest(
             vector, k=self.settings.authored_candidates, by="prompt"
         ):
             allowed = matches is None or matches(searcher.chunk(unit.chunk_id))
@@ -224,7 +224,7 @@ class AnswerService(IndexedService):
         rank = {d: r for r, d in enumerate(documents)}
         return [
             Candidate(unit, text_vector, similarity, prompt_similarity, rank[unit.document_id])
-            for unit, text_vector, similarity, prompt_similarity in searcher.snapshot.units.scored(
+            for unit, text_vector, similarity, prompt_similarity in searcher.units.scored(
                 vector, documents
             )
         ]

@@ -11,7 +11,8 @@ from hlsguide.retrieval.embeddings import Embedder, embed_query
 from hlsguide.retrieval.fusion import cap_per_group, reciprocal_rank_fusion
 from hlsguide.retrieval.index import Snapshot
 from hlsguide.retrieval.modes import SearchMode
-from hlsguide.types import Chunk, Hit, SearchFilters, Unit
+from hlsguide.retrieval.units import UnitIndex
+from hlsguide.types import Chunk, Hit, SearchFilters
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -75,24 +76,11 @@ class Searcher:
                 return chunk
         return None
 
-    def units(
-        self, kinds: list[str] | None = None, document_ids: list[str] | None = None
-    ) -> list[Unit]:
-        """Units of this generation, filtered by kind and document (all when None)."""
-        return self.snapshot.units.select(kinds, document_ids)
-
-    def nearest_units(
-        self,
-        vector: list[float] | np.ndarray,
-        kinds: list[str] | None = None,
-        k: int = 10,
-        by: str = "text",
-        document_ids: list[str] | None = None,
-    ) -> list[tuple[Unit, float]]:
-        """(unit, cosine similarity) nearest to ``vector``, best first; ``by="prompt"``
-        compares with the authored question or misreading (no embedding here: unit vectors
-        were computed at indexing)."""
-        return self.snapshot.units.nearest(vector, kinds, k, by, document_ids)
+    @property
+    def units(self) -> UnitIndex:
+        """The authored units of this generation with the vectors computed at indexing: select
+        them by kind and document, or find those nearest a vector (no embedding here)."""
+        return self.snapshot.units
 
     def unit_ranking(
         self, vector: list[float] | np.ndarray, k: int, filters: SearchFilters | None
@@ -101,7 +89,7 @@ class Searcher:
         a commissioner's wording finds the passage that answers it."""
         ranked: list[str] = []
         matches = filters.matcher() if filters is not None else None
-        for unit, _ in self.nearest_units(vector, k=k * 2, by="prompt"):
+        for unit, _ in self.units.nearest(vector, k=k * 2, by="prompt"):
             chunk = self._by_id.get(unit.chunk_id)
             if chunk is None or (matches is not None and not matches(chunk)):
                 continue

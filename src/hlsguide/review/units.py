@@ -68,7 +68,7 @@ class IndexedUnits:
 
     def sentences(self, document_ids: Sequence[str]) -> list[UnitSentence]:
         found = []
-        units = self.searcher.units(list(self.KINDS), list(dict.fromkeys(document_ids)))
+        units = self.searcher.units.select(list(self.KINDS), list(dict.fromkeys(document_ids)))
         for unit in units:
             for raw in sentences(unit.text):
                 lifted = _liftable(raw)

@@ -200,8 +200,11 @@ class IndexBuilder:
         settings: Settings,
         embedder: Embedder,
         stores: VectorStoreFactory | None = None,
+        *,
         detector: InjectionDetector | None = None,
     ) -> None:
+        """Vectors go where ``stores`` keeps them (default: Chroma as the settings say);
+        ``detector`` replaces the bundled injection detector."""
         self.settings = settings
         self.embedder = embedder
         self.stores = stores or chroma_stores(settings.chroma_url)
@@ -292,7 +295,7 @@ class IndexBuilder:
     ) -> IndexReport:
         report = IndexReport()
         documents, failed_paths = self._load_sources(paths, report, parsed)
-        previous = Snapshot.load(self.settings)
+        previous = Snapshot.load(self.settings, stores=self.stores)
         previous_docs = previous.documents if previous is not None else {}
         reusable = previous is not None and previous.manifest.get("fingerprint") == _fingerprint(
             self.settings, self.embedder

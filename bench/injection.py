@@ -23,6 +23,7 @@ from hlsguide.retrieval.embeddings import SentenceTransformerEmbedder
 from hlsguide.retrieval.index import IndexBuilder
 from hlsguide.retrieval.injection import load_detector
 from hlsguide.retrieval.injection.train import corpus_sentences
+from hlsguide.retrieval.vector_store import chroma_stores
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +63,9 @@ def builds(embedder, corpus: Path, rounds: int) -> None:
         for label, chosen in (("without", NoDetection()), ("with", detector)):
             with tempfile.TemporaryDirectory() as scratch:
                 settings = Settings(_env_file=None, data_dir=Path(scratch), corpus_paths=[corpus])
-                report = IndexBuilder(settings, embedder, detector=chosen).run()  # type: ignore[arg-type]
+                report = IndexBuilder(
+                    settings, embedder, chroma_stores(settings.chroma_url), detector=chosen
+                ).run()  # type: ignore[arg-type]
                 timings[label].append(report.seconds)
     without, with_ = (statistics.median(timings[k]) for k in ("without", "with"))
     print(f"2. index build of {corpus} (median of {rounds}, {report.chunks} chunks):")

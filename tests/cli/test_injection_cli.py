@@ -17,6 +17,7 @@ from hlsguide.cli.app import app
 from hlsguide.retrieval.index import IndexBuilder, Snapshot
 from hlsguide.retrieval.injection import InjectionDetector, load_detector
 from hlsguide.retrieval.injection.detector import Weights
+from hlsguide.retrieval.vector_store import chroma_stores
 
 PLANTED = (
     "Pooled budgets let partners put money into one shared fund for a place. "
@@ -67,7 +68,7 @@ def test_rescan_flags_documents_indexed_before_the_detector(settings, embedder, 
     # The index as an older release built it: patterns only (layer 2 can never fire).
     patterns_only = dataclasses.replace(Weights.bundled(), threshold=2.0)
     older = InjectionDetector(load_detector().embedder, patterns_only)
-    IndexBuilder(settings, embedder, detector=older).run()
+    IndexBuilder(settings, embedder, chroma_stores(settings.chroma_url), detector=older).run()
     chunks = Snapshot.load(settings).chunks
     assert any("CANARYRESCAN" in c.text for c in chunks), "the old detector should miss it"
 

@@ -95,7 +95,7 @@ def test_a_run_failing_part_way_leaves_the_old_index_whole(
         (corpus_dir / f"new-{i}.txt").write_text(f"Note {i} about commissioning and trust. " * 40)
     settings.embedding_batch_size = 1  # many small batches, so the failure lands mid-run
     with pytest.raises(RuntimeError, match="power cut"):
-        IndexBuilder(settings, ExplodingEmbedder(real_embedder)).run()
+        IndexBuilder(settings, ExplodingEmbedder(real_embedder), built.stores).run()
     assert current_generation(settings.index_dir) == before
     assert chunk_ids(built) == old_ids
     assert built.searcher().search("gaming targets")[0].chunk.document_id == "target-gaming"

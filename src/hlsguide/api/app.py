@@ -187,7 +187,7 @@ def create_app(
         )
     if settings.teams_enabled:
         # Raises TeamsConfigError on unsafe settings.
-        mount_teams(app, settings, answers, services.store, services.gate, services.rate_limiter)
+        mount_teams(app, services)
     app.add_middleware(
         BodyLimitMiddleware,
         default=settings.max_body_bytes,

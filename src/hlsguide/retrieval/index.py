@@ -199,15 +199,15 @@ class IndexBuilder:
         self,
         settings: Settings,
         embedder: Embedder,
-        stores: VectorStoreFactory | None = None,
+        stores: VectorStoreFactory,
         *,
         detector: InjectionDetector | None = None,
     ) -> None:
-        """Vectors go where ``stores`` keeps them (default: Chroma as the settings say);
+        """Vectors go where ``stores`` keeps them (the retrieval service's choice);
         ``detector`` replaces the bundled injection detector."""
         self.settings = settings
         self.embedder = embedder
-        self.stores = stores or chroma_stores(settings.chroma_url)
+        self.stores = stores
         self.index_dir = settings.index_dir
         if detector is not None:
             self.detector = detector  # fills the property

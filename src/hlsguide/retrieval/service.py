@@ -18,7 +18,7 @@ from hlsguide.retrieval.index import (
     current_generation,
 )
 from hlsguide.retrieval.search import Searcher
-from hlsguide.retrieval.vector_store import VectorStoreFactory
+from hlsguide.retrieval.vector_store import VectorStoreFactory, chroma_stores
 from hlsguide.types import SourceDocument
 
 
@@ -50,6 +50,12 @@ class RetrievalService:
             self.settings.embedding_model, self.settings.embedding_batch_size
         )
 
+    @cached_property
+    def stores(self) -> VectorStoreFactory:
+        """Where each generation's vectors are kept: the factory given, else Chroma as the
+        settings say (embedded, or on a server)."""
+        return self._stores or chroma_stores(self.settings.chroma_url)
+
     def searcher(self) -> Searcher:
         """A searcher over the live generation; switches when another run has made a new one."""
         live = current_generation(self.settings.index_dir)
@@ -57,7 +63,7 @@ class RetrievalService:
             raise IndexNotReadyError("the index has not been built yet; run 'hlsguide index'")
         with self._lock:
             if self._searcher is None or self._searcher.snapshot.generation != live:
-                snapshot = Snapshot.load(self.settings, live, self._stores)
+                snapshot = Snapshot.load(self.settings, live, self.stores)
                 assert snapshot is not None
                 self._searcher = Searcher(snapshot, self.embedder, self.settings)
             return self._searcher
@@ -78,7 +84,7 @@ class RetrievalService:
         parsed: Mapping[Path, SourceDocument] | None = None,
     ) -> IndexReport:
         """Run an incremental index build (see IndexBuilder)."""
-        return IndexBuilder(self.settings, self.embedder, self._stores).run(
+        return IndexBuilder(self.settings, self.embedder, self.stores).run(
             paths, progress, rescan, parsed
         )
 

@@ -20,9 +20,8 @@ from starlette.background import BackgroundTask
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hlsguide.admission.chat import ChatAdmission
-from hlsguide.admission.limits import AnswerGate, RateLimiter
 from hlsguide.admission.responses import responses
-from hlsguide.answer.service import AnswerService
+from hlsguide.bootstrap import Services
 from hlsguide.channels.teams.auth import (
     LOOPBACK_HOSTS,
     TokenProviderFactory,
@@ -34,7 +33,6 @@ from hlsguide.channels.teams.auth import (
 )
 from hlsguide.channels.teams.bot import Job, TeamsBot, deferring
 from hlsguide.config import Settings
-from hlsguide.storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -78,26 +76,21 @@ class TeamsTokenGate:
 
 
 def mount_teams(
-    app: FastAPI,
-    settings: Settings,
-    answers: AnswerService,
-    store: Store,
-    gate: AnswerGate | None = None,
-    limiter: RateLimiter | None = None,
-    token_provider_factory: TokenProviderFactory | None = None,
+    app: FastAPI, services: Services, token_provider_factory: TokenProviderFactory | None = None
 ) -> TeamsBot:
-    """Serve the Teams bot on ``app``. Raises TeamsConfigError (before anything is served) when
-    the settings would run it without credentials outside explicit development mode.
-    ``gate`` and ``limiter`` are the API's admission control and rate limiter.
-    ``token_provider_factory`` replaces MSAL for the bot's outbound tokens."""
+    """Serve the Teams bot on ``app`` with the process's answers, store, answer gate and rate
+    limiter. Raises TeamsConfigError (before anything is served) when the settings would run it
+    without credentials outside explicit development mode. ``token_provider_factory`` replaces
+    MSAL for the bot's outbound tokens."""
+    settings = services.settings
     config = auth_configuration(settings)
     use_signing_keys(settings.teams_openid_metadata_url, settings.teams_tenant_id)
     connections = connection_manager(config, token_provider_factory)
     adapter = CloudAdapter(
         connection_manager=connections, host_validator=host_validator(settings, config)
     )
-    admission = ChatAdmission(gate, limiter, settings.rate_limit_per_minute)
-    bot = TeamsBot(answers, store, adapter, connections, admission)
+    admission = ChatAdmission(services.gate, services.rate_limiter, settings.rate_limit_per_minute)
+    bot = TeamsBot(services.answers, services.store, adapter, connections, admission)
     app.state.agent_configuration = config  # where the SDK's middleware looks for it
     app.state.teams = bot
     app.add_middleware(TeamsTokenGate)

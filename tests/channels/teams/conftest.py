@@ -11,6 +11,7 @@ real corpus all run for real."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
 import uuid
@@ -268,7 +269,23 @@ async def anonymous_client(answers, teams_settings):
 
 
 @pytest.fixture
-async def secured_client(answers, teams_settings, key_server):
+def teams_app(answers):
+    """The whole API from ``create_app`` with Teams mounted on ``settings`` (credentials), the
+    bot's outbound tokens coming from ``token_provider_factory`` instead of MSAL."""
+
+    def make(settings: Settings, token_provider_factory) -> FastAPI:
+        app = create_app(answers.settings, answers.retrieval, answers)
+        # The app's own services (store, answer gate, rate limiter) under the Teams settings.
+        services = copy.copy(app.state.services)
+        services.settings = settings
+        mount_teams(app, services, token_provider_factory)
+        return app
+
+    return make
+
+
+@pytest.fixture
+async def secured_client(teams_app, teams_settings, key_server):
     """The whole API with Teams credentials; tokens are checked against the key server, the
     bot's outbound tokens come from the local token provider."""
     settings = teams_settings(
@@ -277,17 +294,7 @@ async def secured_client(answers, teams_settings, key_server):
         teams_tenant_id=TENANT,
         teams_openid_metadata_url=key_server.metadata_url,
     )
-    app = create_app(answers.settings, answers.retrieval, answers)
-    services = app.state.services
-    mount_teams(
-        app,
-        settings,
-        answers,
-        services.store,
-        services.gate,
-        services.rate_limiter,
-        token_provider_factory=LocalTokenProvider,
-    )
+    app = teams_app(settings, LocalTokenProvider)
     LocalTokenProvider.requests = 0
     async with _client(app) as client:
         yield client

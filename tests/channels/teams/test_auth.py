@@ -289,11 +289,9 @@ CONNECTOR_APP = "0b6d5b1e-7f3a-4c2e-9d8b-1a2b3c4d5e6f"
 
 
 @pytest.fixture
-async def entra_client(answers, teams_settings, key_server, rig):
+async def entra_client(teams_app, teams_settings, key_server, rig):
     """Teams with credentials and one app id named as the connector's, for tokens Entra (not
     Bot Framework) issued, signed by the key server's keys like the rest."""
-    from hlsguide.channels.teams import mount_teams
-
     settings = teams_settings(
         teams_app_id=rig.app_id,
         teams_app_password="app-password",
@@ -301,18 +299,7 @@ async def entra_client(answers, teams_settings, key_server, rig):
         teams_openid_metadata_url=key_server.metadata_url,
         teams_connector_app_ids=[CONNECTOR_APP],
     )
-    app = create_app(answers.settings, answers.retrieval, answers)
-    services = app.state.services
-    mount_teams(
-        app,
-        settings,
-        answers,
-        services.store,
-        services.gate,
-        services.rate_limiter,
-        token_provider_factory=rig.token_provider,
-    )
-    async with rig.client(app) as client:
+    async with rig.client(teams_app(settings, rig.token_provider)) as client:
         yield client
 
 

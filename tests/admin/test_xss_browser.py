@@ -18,7 +18,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, update
 from support.browser import LiveServer
-from support.xss import FLAG, PAYLOADS, batches, hostile_answer, markers_in
+from support.xss import FLAG, PAYLOADS, batches, hostile_answer, markers_in, run_as_html
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
@@ -55,15 +55,6 @@ OURS = """() => {
     .map((a) => a.getAttribute("href") || a.getAttribute("xlink:href"));
   found.refresh = document.querySelectorAll("meta[http-equiv]").length;
   return found;
-}"""
-CONTROL = """async (payloads) => {
-  const ran = new Set();
-  Object.defineProperty(window, "__xss", { set: (n) => ran.add(n), configurable: true });
-  for (const payload of payloads) {
-    document.body.append(document.createRange().createContextualFragment(payload));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  return [...ran];
 }"""
 
 
@@ -201,7 +192,7 @@ def test_control_the_same_payloads_run_when_parsed_as_html(hostile_console, cont
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
     try:
         page.goto(server.url + "/admin/keys")
-        ran = page.evaluate(CONTROL, [p.text for p in PAYLOADS])
+        ran = run_as_html(page)
         assert len(ran) >= 20, ran
     finally:
         page.close()

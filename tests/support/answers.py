@@ -1,7 +1,12 @@
-"""Minimal answers for storage tests: what the log and the conversation turns keep."""
+"""Minimal answers for storage tests (what the log and the conversation turns keep), and
+answer services whose model is the scripted chat server."""
 
 from __future__ import annotations
 
+from hlsguide.answer.generators.llm import LLMGenerator
+from hlsguide.answer.service import AnswerService
+from hlsguide.corpus.references import Bibliography
+from hlsguide.retrieval.service import RetrievalService
 from hlsguide.types import Answer, Lens
 
 
@@ -28,3 +33,24 @@ def retrieved_texts(answers, question: str) -> dict[str, str]:
     for candidate in prepared.candidates:
         texts[candidate.unit.chunk_id] = prepared.searcher.chunk(candidate.unit.chunk_id).text
     return texts
+
+
+def scripted_llm_answers(
+    retrieval: RetrievalService,
+    llm_url: str,
+    bibliography: Bibliography | None = None,
+    **settings,
+) -> AnswerService:
+    """An answer service in llm mode over ``retrieval``, its model the scripted chat server at
+    ``llm_url`` (one attempt, a 10 s timeout), with ``settings`` changed on top."""
+    changed = retrieval.settings.model_copy(
+        update={
+            "answer_mode": "llm",
+            "llm_base_url": llm_url,
+            "llm_model": "scripted",
+            "llm_timeout_seconds": 10.0,
+            "llm_max_retries": 0,
+            **settings,
+        }
+    )
+    return AnswerService(changed, retrieval, llm=LLMGenerator(changed), bibliography=bibliography)

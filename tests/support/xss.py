@@ -347,3 +347,21 @@ def vouching_bibliography(texts: list[str], base: Bibliography | None = None) ->
     for i, url in enumerate(dict.fromkeys(urls)):
         entries[f"vouched-{i}"] = {"id": f"vouched-{i}", "title": "Vouched link", "URL": url}
     return Bibliography(entries)
+
+
+# Unlike innerHTML, a contextual fragment runs its <script> elements when inserted.
+_RUN_AS_HTML = """async (payloads) => {
+  const ran = new Set();
+  Object.defineProperty(window, "__xss", { set: (n) => ran.add(n), configurable: true });
+  for (const payload of payloads) {
+    document.body.append(document.createRange().createContextualFragment(payload));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  return [...ran];
+}"""
+
+
+def run_as_html(page) -> list[int]:
+    """The control of the browser tests: every payload inserted into ``page`` as parsed HTML;
+    the numbers of those whose script ran (the corpus is live where nothing renders it inert)."""
+    return page.evaluate(_RUN_AS_HTML, [p.text for p in PAYLOADS])

@@ -11,11 +11,11 @@ import threading
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from support.answers import scripted_llm_answers
 from support.browser import AXE_OPTIONS
 from support.servers import free_port
 from support.xss import vouching_bibliography
 
-from hlsguide.answer.generators.llm import LLMGenerator
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
 from hlsguide.config import Settings
@@ -256,26 +256,17 @@ def test_hostile_answer_text_is_rendered_inert(
     so only the widget's own rendering stands between the payload and the page."""
     from playwright.sync_api import expect
 
-    settings = corpus_service.settings.model_copy(
-        update={
-            "answer_mode": "llm",
-            "llm_base_url": chat_server.base_url,
-            "llm_model": "scripted",
-            "llm_timeout_seconds": 10.0,
-            "llm_max_retries": 0,
-            "data_dir": tmp_path,
-            "database_url": None,
-        }
-    )
     port = free_port()
     payload = HOSTILE.format(tracker=f"http://127.0.0.1:{port}/tracker.png")
     # The references vouch for the payload's links, so the answer core's link filter lets them
     # through: only the widget's rendering stands in their way.
-    vouched = vouching_bibliography([payload], Bibliography.load(settings.corpus_paths))
-    hostile = AnswerService(
-        settings, corpus_service, llm=LLMGenerator(settings), bibliography=vouched
+    vouched = vouching_bibliography(
+        [payload], Bibliography.load(corpus_service.settings.corpus_paths)
     )
-    with live_server(create_app(settings, corpus_service, hostile), port) as server:
+    hostile = scripted_llm_answers(
+        corpus_service, chat_server.base_url, vouched, data_dir=tmp_path, database_url=None
+    )
+    with live_server(create_app(hostile.settings, corpus_service, hostile), port) as server:
         chat_server.replies.append({"content": payload})
         context = browser.new_context(bypass_csp=True)
         try:

@@ -21,10 +21,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from support.xss import EVIL_HOST, FLAG, PAYLOADS, batches, markers_in, vouching_bibliography
+from support.answers import scripted_llm_answers
+from support.xss import (
+    EVIL_HOST,
+    FLAG,
+    PAYLOADS,
+    batches,
+    markers_in,
+    run_as_html,
+    vouching_bibliography,
+)
 
-from hlsguide.answer.generators.llm import DATAMARK, LLMGenerator
-from hlsguide.answer.service import AnswerService
+from hlsguide.answer.generators.llm import DATAMARK
 from hlsguide.api.app import create_app
 from hlsguide.config import Settings
 from hlsguide.retrieval.chunking import sentence_spans
@@ -83,17 +91,6 @@ READ_SOURCE_CARDS = """() => {
     });
   }
   return cards;
-}"""
-# Inserts every payload into the page as parsed HTML; returns the numbers of those that ran.
-CONTROL = """async (payloads) => {
-  const ran = new Set();
-  Object.defineProperty(window, "__xss", { set: (n) => ran.add(n), configurable: true });
-  for (const payload of payloads) {
-    // Unlike innerHTML, a contextual fragment runs its <script> elements when inserted.
-    document.body.append(document.createRange().createContextualFragment(payload));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  return [...ran];
 }"""
 SHADOW_LINKS = """() => [...document.querySelector("hls-guide").shadowRoot.querySelectorAll("a")]
   .map((a) => a.href)"""
@@ -173,27 +170,19 @@ def test_no_payload_survives_the_widget(browser, hostile_index, chat_server, liv
     from playwright.sync_api import expect
 
     retrieval, kept = hostile_index
-    settings = retrieval.settings.model_copy(
-        update={
-            "answer_mode": "llm",
-            "llm_base_url": chat_server.base_url,
-            "llm_model": "scripted",
-            "llm_timeout_seconds": 10.0,
-            "llm_max_retries": 0,
-            "llm_context_tokens": 200_000,
-        }
-    )
     model = CopyingModel()
     chat_server.responder = model
     # The references vouch for every payload URL, so the answer core's link filter lets them
     # all through: the widget's rendering is what this test is about.
     vouched = vouching_bibliography([p.text for p in PAYLOADS])
-    answers = AnswerService(settings, retrieval, llm=LLMGenerator(settings), bibliography=vouched)
+    answers = scripted_llm_answers(
+        retrieval, chat_server.base_url, vouched, llm_context_tokens=200_000
+    )
     groups = batches(BATCH)
     assert len(PAYLOADS) >= 100
     assert len(groups) == 10
 
-    with live_server(create_app(settings, retrieval, answers)) as server:
+    with live_server(create_app(answers.settings, retrieval, answers)) as server:
         context = browser.new_context(bypass_csp=True)
         try:
             page = context.new_page()
@@ -265,7 +254,7 @@ def test_no_payload_survives_the_widget(browser, hostile_index, chat_server, liv
 
             # The control: in this very browser, parsed as HTML, the corpus is live.
             # (37 of them run script there, without a click; more fetch from the evil host.)
-            live = page.evaluate(CONTROL, [p.text for p in PAYLOADS])
+            live = run_as_html(page)
             assert len(live) >= 30, live
             assert [u for u in requests if EVIL_HOST in u]
         finally:

@@ -25,20 +25,26 @@ def _app(built, **overrides):
     return create_app(settings, built)
 
 
+def _ask_and_comment(url: str) -> tuple[dict, httpx.Response]:
+    """Ask QUESTION, then rate its answer with a comment holding a phone number."""
+    answer = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60).json()
+    feedback = httpx.post(
+        f"{url}/v1/feedback",
+        json={
+            "answer_id": answer["answer_id"],
+            "rating": -1,
+            "comment": "Ring me on 020 7946 0958",
+            "conversation_secret": answer["conversation_secret"],
+        },
+    )
+    return answer, feedback
+
+
 def test_questions_and_comments_are_redacted_before_storage(built):
     app = _app(built)
     with serving(app) as url:
-        answer = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60).json()
+        answer, feedback = _ask_and_comment(url)
         assert answer["question"] == QUESTION  # the asker sees what they typed
-        feedback = httpx.post(
-            f"{url}/v1/feedback",
-            json={
-                "answer_id": answer["answer_id"],
-                "rating": -1,
-                "comment": "Ring me on 020 7946 0958",
-                "conversation_secret": answer["conversation_secret"],
-            },
-        )
         assert feedback.status_code in (200, 201), feedback.text
     store = app.state.services.store
     with store.session() as session:
@@ -61,16 +67,7 @@ def test_personal_data_never_reaches_the_logs(built, caplog):
     caplog.set_level(logging.DEBUG, logger="hlsguide")
     caplog.set_level(logging.INFO)
     with serving(_app(built)) as url:
-        answer = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60).json()
-        httpx.post(
-            f"{url}/v1/feedback",
-            json={
-                "answer_id": answer["answer_id"],
-                "rating": -1,
-                "comment": "Ring me on 020 7946 0958",
-                "conversation_secret": answer["conversation_secret"],
-            },
-        )
+        answer, _ = _ask_and_comment(url)
     logged = "\n".join(record.getMessage() + repr(record.__dict__) for record in caplog.records)
     assert any(r.getMessage() == "answer" for r in caplog.records)  # the answer was logged
     for personal in ("John Smith", "john.smith@example.org", "07700 900123", "020 7946 0958"):

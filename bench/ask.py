@@ -2,8 +2,11 @@
 
 1. /v1/ask (extractive, the default) p50/p95 over real HTTP against a uvicorn server on
    loopback, side by side with /v1/search on the same server and questions as the baseline;
-2. ``eval answers`` on the dev questions (key-fact coverage, citation validity, adversarial
+2. ``eval answers`` on the questions (key-fact coverage, citation validity, adversarial
    handling, latency).
+
+The questions default to the project's own evaluation set, eval/questions.yaml, which every
+checkout carries.
 
 Usage: python bench/ask.py [--questions FILE] [--rounds N] [--data-dir DIR]
 """
@@ -37,9 +40,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--questions", type=Path, default=ROOT.parent / "shared/eval/dev_questions.yaml"
-    )
+    parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.yaml")
     parser.add_argument("--rounds", type=int, default=2, help="Passes over the questions.")
     parser.add_argument(
         "--data-dir",
@@ -81,7 +82,7 @@ def main() -> None:
     print(f"  /v1/ask (extractive)   p50 {a50:7.1f} ms   p95 {a95:7.1f} ms")
     print(f"  ratio ask/search       p50 {a50 / s50:7.2f}x  p95 {a95 / s95:7.2f}x")
 
-    print("\n== 2. eval answers on the dev questions (extractive) ==")
+    print(f"\n== 2. eval answers on {args.questions} (extractive) ==")
     result = evaluate_answers(AnswerService(settings, retrieval), questions)
     for s in result.scores:
         coverage = "-" if s.key_fact_coverage is None else f"{s.key_fact_coverage:.2f}"

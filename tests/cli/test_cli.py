@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from hlsguide.cli.app import app
@@ -52,6 +53,42 @@ def test_index_search_sources_and_eval(run, corpus_dir):
     assert scores["overall"]["hybrid"]["hit_at_k"] == 1.0
     assert scores["skipped"] == ["Q3"]
     assert "concepts" in scores["by_category"]
+
+
+def test_every_eval_json_stays_json_when_piped(run, corpus_dir, tmp_path):
+    """Ids and texts longer than a terminal line, with brackets rich would read as markup,
+    come through each eval command's --json intact."""
+    long_id = "q-" + "longer-than-a-terminal-line-" * 4 + "[1]"
+    questions = tmp_path / "long.yaml"
+    question = {
+        "id": long_id,
+        "question": "Why do waiting-time targets get gamed?",
+        "category": "concepts",
+        "relevant": ["target-gaming"],
+    }
+    questions.write_text(yaml.safe_dump({"questions": [question]}))
+    # Relational wording labelled as a target framing: a mistake that reports its whole text.
+    paragraph = (
+        "There will be no outcome targets; data will help partners learn, not trigger payment "
+        "[see Schedule 2], and partners will meet each month to review what they are learning."
+    )
+    labels = tmp_path / "labels.yaml"
+    labels.write_text(yaml.safe_dump({"items": [{"text": paragraph, "framings": ["attribution"]}]}))
+    assert run("index", "--json").exit_code == 0
+
+    result = run("eval", "retrieval", "--questions", str(questions), "--json")
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.stdout)["ranks"]["hybrid"]) == {long_id}
+
+    result = run("eval", "answers", "--questions", str(questions), "--json")
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)[str(questions)]["scores"]
+    assert [s["id"] for s in scores] == [long_id]
+
+    result = run("eval", "review", "--labels", str(labels), "--json")
+    assert result.exit_code == 0, result.output
+    [mistake] = json.loads(result.stdout)["mistakes"]
+    assert mistake["text"] == paragraph
 
 
 def test_index_reports_bad_files_and_exits_1(run, corpus_dir):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from hlsguide.cli.common import console, fail, services
 
@@ -29,8 +29,12 @@ def retrieval(
     except (ValueError, IndexNotReadyError) as exc:
         fail(str(exc))
     if as_json:
-        console.print(result.model_dump_json(indent=2))
+        # print_json, as every --json does: never wrapped nor read as markup, so a pipe gets
+        # valid JSON.
+        console.print_json(result.model_dump_json())
         return
+    from rich.table import Table
+
     modes = list(result.overall)
     table = Table("group", "n", *[f"{m} hit@{k}" for m in modes], *[f"{m} MRR" for m in modes])
     rows = [("overall", result.overall), *result.by_category.items()]
@@ -73,14 +77,16 @@ def answers(
     except (ValueError, IndexNotReadyError) as exc:
         fail(str(exc))
     if as_json:
-        payload = {str(path): result.model_dump() for path, result in results}
-        console.print_json(data=payload)
+        payload = {str(path): result.model_dump(mode="json") for path, result in results}
+        console.print_json(json.dumps(payload))
         return
     for path, result in results:
         _print_answers(path, result)
 
 
 def _print_answers(path: Path, result) -> None:
+    from rich.table import Table
+
     table = Table(
         "question",
         "kind",
@@ -149,8 +155,10 @@ def review_detection(
         fail(str(exc))
     result = evaluate_detection(lens, embedder, items)
     if as_json:
-        console.print(result.model_dump_json(indent=2))
+        console.print_json(result.model_dump_json())
         return
+    from rich.table import Table
+
     table = Table("framing", "support", "precision", "recall", "TP", "FP", "FN")
     rows = [*result.by_framing.items(), ("all framings (pooled)", result.overall)]
     rows.append(("any framing (paragraph flagged)", result.flagged))

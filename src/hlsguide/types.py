@@ -8,7 +8,6 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -30,6 +29,8 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 def known_topics() -> frozenset[str]:
     """The topic vocabulary of the corpus contract (data packaged with hlsguide.corpus, read
     here as data: this module sits below every layer and imports none of them)."""
+    import yaml  # only when a filter is checked: a client of the types never parses YAML
+
     contract = resources.files("hlsguide.corpus").joinpath("contract.yaml").read_text()
     return frozenset(yaml.safe_load(contract)["topics"])
 

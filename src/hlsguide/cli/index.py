@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
 from hlsguide.cli.common import console, errors, fail, services
 
@@ -31,6 +29,8 @@ def index(
     ] = False,
 ) -> None:
     """Index documents incrementally: only new or changed documents are embedded."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     from hlsguide.retrieval.index import IndexLockedError
 
     retrieval = services().retrieval
@@ -85,6 +85,8 @@ def _report_dict(report: IndexReport) -> dict:
 
 
 def _print_summary(report: IndexReport) -> None:
+    from rich.table import Table
+
     table = Table(title="Index run", show_header=False)
     for label, value in (
         ("added", len(report.added)),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from hlsguide.cli.common import console, fail, services
 
@@ -38,6 +37,8 @@ def create(
 @app.command("list")
 def list_keys() -> None:
     """Keys by id, name, scopes and state (never the key)."""
+    from rich.table import Table
+
     from hlsguide.storage.api_keys import list_api_keys
 
     table = Table("id", "name", "scopes", "created", "revoked")

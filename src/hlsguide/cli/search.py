@@ -6,7 +6,6 @@ import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from hlsguide.cli.common import console, fail, services
 from hlsguide.cli.remote import SERVER_HELP, post, server_and_key
@@ -40,6 +39,8 @@ def search(
     if as_json:
         console.print_json(json.dumps([hit.model_dump() for hit in hits]))
         return
+    from rich.table import Table
+
     table = Table("#", "document", "heading", "score", "passage")
     for n, hit in enumerate(hits, start=1):
         table.add_row(
@@ -73,6 +74,8 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     if as_json:
         console.print_json(json.dumps(documents))
         return
+    from rich.table import Table
+
     table = Table("id", "kind", "title", "chunks")
     for doc_id, doc in documents.items():
         table.add_row(doc_id, doc["kind"], doc["title"], str(len(doc["chunk_ids"])))

@@ -60,6 +60,7 @@ SUPPORT_UNITS = 5
 SHORT_SENTENCES = 3
 # A claim or a demand for proof is answered with a verdict first.
 VERDICT_FLAGS = ("rct_proof", "cost_saving")
+VERDICT_KINDS = ("claim_check", "evidence")
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
 _VERDICT = re.compile(r"^(no|yes|not|partly|only|it depends)\b", re.IGNORECASE)
@@ -365,7 +366,7 @@ def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
     relevant unit."""
     kind = request.lens.kind
     question_words = content_words(request.question)
-    if kind == "claim_check" or any(request.lens.has(f) for f in VERDICT_FLAGS):
+    if kind in VERDICT_KINDS or any(request.lens.has(f) for f in VERDICT_FLAGS):
         verdicts = [
             c
             for c in pool

@@ -4,9 +4,11 @@ The answer leads with the direct answer: an authored answer to a closely matchin
 a claim check the correction of the matching misreading, else the best key point (a
 definition first for a definition question). Sections follow only when units of their own kind
 exist: "What this means in a complex system" when the lens flagged a framing, "What others did"
-from case documents, "What to try next" from imperative steps. Units come whole (a bound
-sentence pair stays a pair), near-duplicates are dropped, and every sentence is cited to the
-passage holding it; a unit found outside the retrieved passages brings its chunk as a passage.
+from case documents, "What to try next" from imperative steps. Support is chosen by closeness
+to the question, less closeness to what is already said and to sources already used (maximal
+marginal relevance). Units come whole (a bound sentence pair stays a pair), near-duplicates are
+dropped, and every sentence is cited to the passage holding it; a unit found outside the
+retrieved passages brings its chunk as a passage.
 """
 
 from __future__ import annotations
@@ -45,9 +47,9 @@ TOP_POINT_BONUS = 0.1
 # with what the answer already says, and SAME_SOURCE for each unit already taken from its
 # document, so support comes from several sources rather than one.
 DIVERSITY = 0.3
+SAME_SOURCE = 0.03
 # The short answer keeps to the lead's document where it can: units from there gain this much.
 HOME_BONUS = 0.1
-SAME_SOURCE = 0.03
 # Authored units (written to be lifted) are preferred over mined sentences.
 AUTHORED_BONUS = {"key_point": 0.06, "question": 0.04, "misreading": 0.02, "step": 0.03}
 # Two units this similar (cosine), or sharing this share of words, say the same thing.
@@ -58,7 +60,7 @@ MIN_WORDS = 6
 SUPPORT_UNITS = 5
 # "In short" stops taking supporting units once it holds this many sentences.
 SHORT_SENTENCES = 3
-# A claim or a demand for proof is answered with a verdict first.
+# A claim, a question about evidence or a demand for proof is answered with a verdict first.
 VERDICT_FLAGS = ("rct_proof", "cost_saving")
 VERDICT_KINDS = ("claim_check", "evidence")
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}

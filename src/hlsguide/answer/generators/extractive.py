@@ -61,7 +61,7 @@ SUPPORT_UNITS = 5
 # "In short" stops taking supporting units once it holds this many sentences.
 SHORT_SENTENCES = 3
 # A claim, a question about evidence or a demand for proof is answered with a verdict first.
-VERDICT_FLAGS = ("rct_proof", "cost_saving")
+VERDICT_FLAGS = ("rct_proof", "cost_saving", "overclaim")
 VERDICT_KINDS = ("claim_check", "evidence")
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
@@ -71,6 +71,7 @@ _VERDICT_PREFIX = re.compile(
     r"\s*(.+)$",
     re.I | re.S,
 )
+_CORRECTION = re.compile(r"^(no|not quite|not yet|not reliably)\b", re.IGNORECASE)
 _BARE_VERDICT = re.compile(r"^(?:no|yes|partly|it depends)\b\s*[,;:]", re.I)
 _CROSS_REFERENCE = re.compile(r"^see\b", re.IGNORECASE)
 # What a definition question asks about: "What is X?", "What are Xs?", "What does X mean?".
@@ -378,6 +379,16 @@ def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
             best = max(verdicts, key=lambda c: claim_score(c, question_words))
             if claim_score(best, question_words) >= CLAIM_MATCH:
                 return best
+        # A flagged overclaim or demand for proof that no verdict answers closely is met by
+        # the best correction in the documents its framing calls for (what the evidence shows).
+        flagged = [f for f in VERDICT_FLAGS if request.lens.has(f)]
+        corrections = [
+            c
+            for c in verdicts
+            if c.unit.document_id in request.lens.also_retrieve and _CORRECTION.match(c.unit.text)
+        ]
+        if flagged and corrections:
+            return max(corrections, key=lambda c: claim_score(c, question_words))
     if kind == "definition":
         named = subject(request.question)
         definitions = [c for c in pool if defines(c, named)]

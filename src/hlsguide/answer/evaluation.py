@@ -32,7 +32,7 @@ MIN_WORDS = 6
 # Two answer sentences sharing this share of their words repeat each other.
 REPEAT_OVERLAP = 0.8
 _CORRECTION = re.compile(
-    r"^(no|not quite|not always|not really|not necessarily|not yet|partly)\b", re.I
+    r"^(no|not quite|not always|not really|not necessarily|not reliably|not yet|partly)\b", re.I
 )
 _LIMITS = re.compile(
     r"\b(not (a )?formal evaluation|could not be (confirmed|verified)|not (been )?(proven|tested|"

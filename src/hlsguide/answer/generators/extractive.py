@@ -4,14 +4,17 @@ The answer leads with the direct answer: an authored answer to a closely matchin
 a claim check the correction of the matching misreading, else the best key point (a
 definition first for a definition question). Sections follow only when units of their own kind
 exist: "What this means in a complex system" when the lens flagged a framing, "What others did"
-from case documents, "What to try next" from imperative steps. Units come whole (a bound
-sentence pair stays a pair), near-duplicates are dropped, and every sentence is cited to the
-passage holding it; a unit found outside the retrieved passages brings its chunk as a passage.
+from case documents, "What to try next" from imperative steps. Support is chosen by closeness
+to the question, less closeness to what is already said and to sources already used (maximal
+marginal relevance). Units come whole (a bound sentence pair stays a pair), near-duplicates are
+dropped, and every sentence is cited to the passage holding it; a unit found outside the
+retrieved passages brings its chunk as a passage.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +39,17 @@ MIN_SIMILARITY = 0.3
 FALLBACK_MARGIN = 0.1
 # Each step down the document ranking discounts a unit's relevance.
 RANK_DECAY = 0.08
+# The key points of this many best-retrieved documents are candidates whatever the wording
+# of the question, with a bonus: they are what their author says a reader most needs.
+TOP_DOCUMENTS = 1
+TOP_POINT_BONUS = 0.1
+# Diversity (maximal marginal relevance): a unit loses DIVERSITY times its greatest cosine
+# with what the answer already says, and SAME_SOURCE for each unit already taken from its
+# document, so support comes from several sources rather than one.
+DIVERSITY = 0.3
+SAME_SOURCE = 0.03
+# The short answer keeps to the lead's document where it can: units from there gain this much.
+HOME_BONUS = 0.1
 # Authored units (written to be lifted) are preferred over mined sentences.
 AUTHORED_BONUS = {"key_point": 0.06, "question": 0.04, "misreading": 0.02, "step": 0.03}
 # Two units this similar (cosine), or sharing this share of words, say the same thing.
@@ -46,12 +60,26 @@ MIN_WORDS = 6
 SUPPORT_UNITS = 5
 # "In short" stops taking supporting units once it holds this many sentences.
 SHORT_SENTENCES = 3
-# A claim or a demand for proof is answered with a verdict first.
-VERDICT_FLAGS = ("rct_proof", "cost_saving")
+# A claim, a question about evidence or a demand for proof is answered with a verdict first.
+VERDICT_FLAGS = ("rct_proof", "cost_saving", "overclaim")
+VERDICT_KINDS = ("claim_check", "evidence")
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
 _VERDICT = re.compile(r"^(no|yes|not|partly|only|it depends)\b", re.IGNORECASE)
+_VERDICT_PREFIX = re.compile(
+    r"^(?:no|yes|partly|not (?:quite|yet|really|always|necessarily)|it depends)\b[^:.;]{0,30}:"
+    r"\s*(.+)$",
+    re.I | re.S,
+)
+_CORRECTION = re.compile(r"^(no|not quite|not yet|not reliably)\b", re.IGNORECASE)
+_BARE_VERDICT = re.compile(r"^(?:no|yes|partly|it depends)\b\s*[,;:]", re.I)
 _CROSS_REFERENCE = re.compile(r"^see\b", re.IGNORECASE)
+# What a definition question asks about: "What is X?", "What are Xs?", "What does X mean?".
+_SUBJECT = re.compile(
+    r"\bwhat (?:is|are|was|were) (?:meant by )?(?:an? |the )?([^?]+?)\s*\??\s*$|"
+    r"\bwhat (?:does|do) ([^?]+?) mean\b|\bdefin(?:e|ition of) ([^?]+)",
+    re.IGNORECASE,
+)
 _STOPWORDS = frozenset(
     [
         "a",
@@ -116,19 +144,44 @@ _STOPWORDS = frozenset(
 )
 
 
+Opening = Callable[[str], str | None]
+
+
+def without_verdict(text: str) -> str | None:
+    """A supporting unit's first sentence without the verdict that answered its own question
+    ("Yes, as prompts: ask ..." -> "Ask ..."), which reads oddly without that question;
+    None when the verdict cannot be cut cleanly."""
+    cut = _VERDICT_PREFIX.match(text)
+    if cut is None:
+        return None if _BARE_VERDICT.match(text) else text
+    rest = cut.group(1)
+    return rest[:1].upper() + rest[1:] if len(rest.split()) >= MIN_WORDS else None
+
+
+def imperative(text: str) -> str | None:
+    """The sentence when it tells the reader what to do, else None."""
+    return text if opens_imperative(text) and not _CROSS_REFERENCE.match(text) else None
+
+
 def usable(candidate: Candidate) -> bool:
     """Whether a unit may be said at all: the one place candidate units are filtered."""
     return bool(display_text(candidate.unit.text))
 
 
 def candidate_pool(candidates: list[Candidate]) -> list[Candidate]:
-    """The units an answer may draw on: those relevant enough to the question, or, when none
-    is (retrieval passed the passages, but no single unit reaches MIN_SIMILARITY), the best
-    few, within FALLBACK_MARGIN of the best, so a question that is answered is never empty."""
+    """The units an answer may draw on: those relevant enough to the question, plus the key
+    points of the best-retrieved document (what its author says a reader most needs, however
+    the question is worded). When no unit reaches MIN_SIMILARITY (retrieval passed the
+    passages, but no single unit is close), the best few within FALLBACK_MARGIN of the best
+    are used, so a question that is answered is never empty."""
     usable_ones = [c for c in candidates if usable(c)]
     scores = [max(c.similarity, c.prompt_similarity) for c in usable_ones]
     floor = min(MIN_SIMILARITY, max(scores, default=0.0) - FALLBACK_MARGIN)
-    return [c for c, score in zip(usable_ones, scores, strict=True) if score >= floor]
+    return [
+        c
+        for c, score in zip(usable_ones, scores, strict=True)
+        if score >= floor or (c.unit.kind == "key_point" and c.document_rank < TOP_DOCUMENTS)
+    ]
 
 
 @dataclass
@@ -139,6 +192,7 @@ class _Composer:
     said: list[np.ndarray] = field(default_factory=list)
     said_words: list[set[str]] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
+    sources: dict[str, int] = field(default_factory=dict)
 
     def passage_number(self, chunk: Chunk) -> int:
         for n, hit in enumerate(self.passages, start=1):
@@ -164,9 +218,52 @@ class _Composer:
             for w in self.said_words
         )
 
-    def render(self, candidate: Candidate) -> list[str]:
+    def pick(
+        self,
+        candidates: list[Candidate],
+        limit: int,
+        ranked: bool = True,
+        opening: Opening | None = None,
+        home: str | None = None,
+    ) -> list[list[str]]:
+        """Up to ``limit`` units rendered (the sentences of each), chosen by relevance less
+        their closeness to what the answer already says and the units already taken from
+        their document (maximal marginal relevance); ``ranked=False`` keeps the given order."""
+        remaining = [c for c in candidates if c.unit.id not in self.used]
+        if not remaining:
+            return []
+        vectors = np.asarray([c.vector for c in remaining])
+        scores = (
+            np.asarray(
+                [relevance(c) + HOME_BONUS * (c.unit.document_id == home) for c in remaining]
+            )
+            if ranked
+            else None
+        )
+        closest = np.zeros(len(remaining))
+        if self.said:
+            closest = np.maximum(0.0, (vectors @ np.asarray(self.said).T).max(axis=1))
+        open_ = np.ones(len(remaining), dtype=bool)
+        picked: list[list[str]] = []
+        while open_.any() and len(picked) < limit:
+            if scores is None:
+                i = int(np.argmax(open_))
+            else:
+                taken = np.asarray(
+                    [self.sources.get(c.unit.document_id, 0) for c in remaining], dtype=float
+                )
+                marginal = scores - DIVERSITY * closest - SAME_SOURCE * taken
+                i = int(np.argmax(np.where(open_, marginal, -np.inf)))
+            open_[i] = False
+            if lines := self.render(remaining[i], opening):
+                picked.append(lines)
+                closest = np.maximum(closest, vectors @ remaining[i].vector)
+        return picked
+
+    def render(self, candidate: Candidate, opening: Opening | None = None) -> list[str]:
         """The unit's sentences, each cited ``[n]`` to the passage that holds it; a sentence
-        leaning on one that was left out ends the unit. Empty when nothing new is said."""
+        leaning on one that was left out ends the unit. ``opening`` rewrites the first
+        sentence said, or rejects the unit (None). Empty when nothing new is said."""
         if candidate.unit.id in self.used or self.duplicate(set(), candidate.vector):
             return []
         unit = candidate.unit
@@ -191,7 +288,9 @@ class _Composer:
                 if lines:
                     break  # what follows may lean on the sentence left out
                 continue
-            if not lines and opens_dangling(text):
+            if not lines and opening is not None:
+                text = opening(text) or ""
+            if not lines and (not text or opens_dangling(text)):
                 break
             chunk = self._chunk_for(candidate, unit.start + start, unit.start + end)
             if chunk is None:
@@ -208,6 +307,7 @@ class _Composer:
             words_of_unit.append(words)
         if lines:
             self.used.add(unit.id)
+            self.sources[unit.document_id] = self.sources.get(unit.document_id, 0) + 1
             self.said.append(candidate.vector)
             self.said_words.extend(words_of_unit)
         return lines
@@ -215,9 +315,13 @@ class _Composer:
 
 def relevance(candidate: Candidate) -> float:
     """Similarity to the question, the authored question counting when closer, with a small
-    preference for authored units and for documents retrieved first."""
+    preference for authored units (most for the best document's key points) and for
+    documents retrieved first."""
+    unit = candidate.unit
     score = max(candidate.similarity, candidate.prompt_similarity)
-    score += AUTHORED_BONUS.get(candidate.unit.kind, 0.0)
+    score += AUTHORED_BONUS.get(unit.kind, 0.0)
+    if unit.kind == "key_point" and candidate.document_rank < TOP_DOCUMENTS:
+        score += TOP_POINT_BONUS
     return score / (1 + RANK_DECAY * candidate.document_rank)
 
 
@@ -236,13 +340,36 @@ def claim_score(candidate: Candidate, question_words: set[str]) -> float:
     return score / (1 + RANK_DECAY * candidate.document_rank)
 
 
+def subject(question: str) -> set[str]:
+    """The content words of what a definition question asks about ("What is the relational
+    state?" -> {"relational", "state"}); empty when the question names none."""
+    match = _SUBJECT.search(question)
+    return content_words(next(g for g in match.groups() if g)) if match else set()
+
+
+def defines(candidate: Candidate, words: set[str]) -> bool:
+    """Whether the unit defines something: a verb of definition in its first clause, and
+    (when the question names its subject) at least half the subject's words before it."""
+    text = display_text(candidate.unit.text)
+    if candidate.unit.kind not in ("key_point", "question", "sentence") or _VERDICT.match(text):
+        return False
+    head = _DEFINITION.search(text.split(",")[0])
+    if head is None:
+        return False
+    if not words:
+        return True
+    found = content_words(text[: head.start()])
+    return 2 * len(words & found) >= len(words) and bool(words & found)
+
+
 def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
     """The direct answer. A claim check: the best authored verdict ("No: ...", "Not quite:
-    ..."). A definition question: the best definition. Otherwise an authored question close
-    to the one asked, else the best key point, else the most relevant unit."""
+    ..."). A definition question: the definition of its subject. Otherwise the authored
+    answer to a question close to the one asked, else the best key point, else the most
+    relevant unit."""
     kind = request.lens.kind
     question_words = content_words(request.question)
-    if kind == "claim_check" or any(request.lens.has(f) for f in VERDICT_FLAGS):
+    if kind in VERDICT_KINDS or any(request.lens.has(f) for f in VERDICT_FLAGS):
         verdicts = [
             c
             for c in pool
@@ -252,14 +379,19 @@ def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
             best = max(verdicts, key=lambda c: claim_score(c, question_words))
             if claim_score(best, question_words) >= CLAIM_MATCH:
                 return best
-    if kind == "definition":
-        definitions = [
+        # A flagged overclaim or demand for proof that no verdict answers closely is met by
+        # the best correction in the documents its framing calls for (what the evidence shows).
+        flagged = [f for f in VERDICT_FLAGS if request.lens.has(f)]
+        corrections = [
             c
-            for c in pool
-            if c.unit.kind in ("key_point", "sentence")
-            and _DEFINITION.search(display_text(c.unit.text).split(",")[0])
-            and not _VERDICT.match(c.unit.text)
+            for c in verdicts
+            if c.unit.document_id in request.lens.also_retrieve and _CORRECTION.match(c.unit.text)
         ]
+        if flagged and corrections:
+            return max(corrections, key=lambda c: claim_score(c, question_words))
+    if kind == "definition":
+        named = subject(request.question)
+        definitions = [c for c in pool if defines(c, named)]
         if definitions:
             return max(definitions, key=relevance)
     answers = [
@@ -284,30 +416,24 @@ def is_action(candidate: Candidate) -> bool:
     )
 
 
-def support(first: Candidate | None, ranked: list[Candidate]) -> list[Candidate]:
-    """Units that back the direct answer: the key points of its document (written as what a
-    reader most needs to take away), then the most relevant units of other general documents."""
-    home = first.unit.document_id if first is not None else None
-    points = sorted(
-        (c for c in ranked if c.unit.kind == "key_point" and c.unit.doc_kind != "case"),
-        key=lambda c: (c.unit.document_id != home, c.document_rank),
-    )
-    general = [
-        c for c in ranked if c.unit.doc_kind not in ("case", "practice") and c.unit.kind != "step"
-    ]
-    return points + (general or ranked)
+def supporting(request: GenerationRequest, pool: list[Candidate]) -> list[Candidate]:
+    """Units that may back the direct answer: anything but steps (which go to "What to try
+    next") and, unless examples were asked for, case units (which go to "What others did")."""
+    cases = request.lens.kind == "example"
+    return [c for c in pool if c.unit.kind != "step" and (cases or c.unit.doc_kind != "case")]
 
 
-def steps(request: GenerationRequest, ranked: list[Candidate]) -> list[Candidate]:
-    """Actions for "What to try next": for a how-to question the steps of the best-ranked
-    practice in their own order (a method is followed in order), else the most relevant."""
-    actions = [c for c in ranked if is_action(c)]
+def steps(request: GenerationRequest, pool: list[Candidate]) -> tuple[list[Candidate], bool]:
+    """Actions for "What to try next", and whether they are already in order: for a how-to
+    question the steps of the best-ranked practice in their own order (a method is followed
+    in order), else every action, to be ranked."""
+    actions = [c for c in pool if is_action(c)]
     if request.lens.kind == "how_to" and actions:
         top = min(c.document_rank for c in actions)
         return sorted(
             (c for c in actions if c.document_rank == top), key=lambda c: c.unit.start
-        ) + [c for c in actions if c.document_rank != top]
-    return actions
+        ), True
+    return actions, False
 
 
 class ExtractiveGenerator:
@@ -344,48 +470,40 @@ class ExtractiveGenerator:
         blocks = []
         first = lead(request, pool)
         body: list[str] = composer.render(first) if first is not None else []
-        ranked = sorted(pool, key=relevance, reverse=True)
-        backing = iter(support(first, ranked))
+        backing = supporting(request, pool)
+        home = first.unit.document_id if first is not None else None
         # The direct answer, rounded out to a short paragraph; further support as bullets.
-        for candidate in backing:
-            if len(body) >= SHORT_SENTENCES:
-                break
-            body += composer.render(candidate)
+        while len(body) < SHORT_SENTENCES and (
+            more := composer.pick(backing, 1, opening=without_verdict, home=home)
+        ):
+            body += more[0]
         if body:
             blocks.append("### In short\n\n" + " ".join(body))
-        points: list[str] = []
-        for candidate in backing:
-            if len(points) >= SUPPORT_UNITS:
-                break
-            if lines := composer.render(candidate):
-                points.append(" ".join(lines))
-        if points:
-            blocks.append("### Key points\n\n" + "\n".join(f"- {p}" for p in points))
+        if points := composer.pick(backing, SUPPORT_UNITS, opening=without_verdict):
+            blocks.append("### Key points\n\n" + "\n".join(f"- {' '.join(p)}" for p in points))
 
         reframe_docs = set(request.lens.also_retrieve) if request.lens.reframe_flags else set()
+        actions, in_order = steps(request, pool)
         sections = [
             (
                 "What this means in a complex system",
-                [c for c in ranked if c.unit.document_id in reframe_docs and c.unit.kind != "step"],
+                [c for c in pool if c.unit.document_id in reframe_docs and c.unit.kind != "step"],
                 SECTION_UNITS["reframe"],
+                True,
             ),
             (
                 "What others did",
-                [c for c in ranked if c.unit.doc_kind == "case" and c.unit.kind == "key_point"],
+                [c for c in pool if c.unit.doc_kind == "case" and c.unit.kind == "key_point"],
                 SECTION_UNITS["case"],
+                True,
             ),
-            ("What to try next", steps(request, ranked), SECTION_UNITS["steps"]),
+            ("What to try next", actions, SECTION_UNITS["steps"], not in_order),
         ]
-        for heading, candidates, limit in sections:
-            items: list[str] = []
-            for candidate in candidates:
-                if len(items) >= limit:
-                    break
-                lines = composer.render(candidate)
-                if lines:
-                    items.append(" ".join(lines))
-            if items:
-                blocks.append(f"### {heading}\n\n" + "\n".join(f"- {i}" for i in items))
+        for heading, candidates, limit, ranked in sections:
+            opening = imperative if heading == "What to try next" else without_verdict
+            if items := composer.pick(candidates, limit, ranked, opening):
+                bullets = "\n".join(f"- {' '.join(lines)}" for lines in items)
+                blocks.append(f"### {heading}\n\n{bullets}")
         return Draft(
             markdown="\n\n".join(blocks), quotes=composer.quotes, passages=composer.passages
         )

@@ -62,7 +62,7 @@ def builds(embedder, corpus: Path, rounds: int) -> None:
         for label, chosen in (("without", NoDetection()), ("with", detector)):
             with tempfile.TemporaryDirectory() as scratch:
                 settings = Settings(_env_file=None, data_dir=Path(scratch), corpus_paths=[corpus])
-                report = IndexBuilder(settings, embedder, chosen).run()  # type: ignore[arg-type]
+                report = IndexBuilder(settings, embedder, detector=chosen).run()  # type: ignore[arg-type]
                 timings[label].append(report.seconds)
     without, with_ = (statistics.median(timings[k]) for k in ("without", "with"))
     print(f"2. index build of {corpus} (median of {rounds}, {report.chunks} chunks):")

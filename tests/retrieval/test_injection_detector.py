@@ -1,6 +1,7 @@
 """The injection detector: what it judges, what it blanks, and what it leaves alone. The corpus
 check re-runs on whatever the corpus holds now (the corpus grows in parallel):
-``python -m hlsguide.retrieval.injection.train evaluate corpus`` prints the same list."""
+``hlsguide eval injection --labels tests/fixtures/injection/heldout --corpus corpus`` prints the
+same list, with the held-out scores."""
 
 from pathlib import Path
 
@@ -8,7 +9,8 @@ import pytest
 
 from hlsguide.corpus.sanitize import Findings
 from hlsguide.retrieval.injection import blank, directs_the_answer, load_detector, screen, units
-from hlsguide.retrieval.injection.train import DATA, corpus_sentences, evaluate
+from hlsguide.retrieval.injection.evaluation import corpus_sentences, evaluate_detector
+from hlsguide.retrieval.injection.train import DATA
 from hlsguide.types import Section, SourceDocument
 
 CORPUS = Path(__file__).parents[2] / "corpus"

@@ -2,13 +2,11 @@
 
     python -m hlsguide.retrieval.injection.train corpus-sentences corpus  # refresh the corpus set
     python -m hlsguide.retrieval.injection.train fit                      # fit, write weights
-    python -m hlsguide.retrieval.injection.train evaluate corpus          # held-out, corpus blanks
+    hlsguide eval injection --labels tests/fixtures/injection/heldout --corpus corpus
 
-Labelled sets live in ``tests/fixtures/injection/``: ``train/`` (used to fit and to choose the
-threshold by cross-validation) and ``heldout/`` (written apart from it, never used to tune).
-Each ``*.txt`` holds one sentence a line; ``\\n`` inside a line stands for a line break; lines
-starting with ``#`` are comments. Files named ``injections*`` are positives, the rest negatives.
-scikit-learn is needed only here.
+Labelled sets live in ``tests/fixtures/injection/`` (format: ``evaluation.read_set``):
+``train/`` (used to fit, and to choose the threshold on the validation folds carved from it)
+and ``heldout/`` (written apart from it, never used to tune). scikit-learn is needed only here.
 """
 
 from __future__ import annotations
@@ -23,45 +21,21 @@ import numpy as np
 
 from hlsguide.config import BUNDLED_EMBEDDING_MODEL
 from hlsguide.retrieval.injection.detector import (
-    InjectionDetector,
     Weights,
     _bundled_embedder,
-    load_detector,
+    matches_pattern,
     normalise,
     terms,
-    units,
 )
+from hlsguide.retrieval.injection.evaluation import corpus_sentences, read_set
 
 DATA = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "injection"
-# The threshold is the lowest at which cross-validated precision on the training set stays at
-# or above this; precision matters more, since a false positive blanks a reader's sentence.
+# The threshold is the lowest at which both layers together (a sentence is flagged when a
+# pattern matches or the classifier's score reaches it) keep this precision on the validation
+# folds; precision matters more, since a false positive blanks a reader's sentence.
 TARGET_PRECISION = 0.98
 REGULARISATION = 10.0
 MAX_TERMS = 5000
-
-
-def read_set(folder: Path) -> tuple[list[str], np.ndarray]:
-    """Texts and labels (1 = addressed to a model) of every ``*.txt`` in ``folder``."""
-    texts, labels = [], []
-    for path in sorted(folder.glob("*.txt")):
-        positive = path.name.startswith("injections")
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                texts.append(line.replace("\\n", "\n"))
-                labels.append(int(positive))
-    return texts, np.asarray(labels)
-
-
-def corpus_sentences(corpus: Path) -> list[str]:
-    """Every unit the detector would judge in the corpus documents, as indexing loads them."""
-    from hlsguide.corpus.loaders import discover, load_document
-
-    found: list[str] = []
-    for path in discover([corpus]):
-        document = load_document(path)
-        for section in document.sections:
-            found.extend(normalise(section.text[s:e]) for s, e in units(section.text))
-    return list(dict.fromkeys(found))
 
 
 def _embed(texts: list[str]) -> np.ndarray:
@@ -98,7 +72,9 @@ def _model():
 
 
 def _threshold(texts: list[str], y: np.ndarray) -> float:
-    """The lowest threshold whose cross-validated precision reaches TARGET_PRECISION."""
+    """The lowest threshold at which patterns plus classifier reach TARGET_PRECISION on the
+    validation folds (5 stratified folds carved from the training set, each scored by a model
+    fitted on the other four)."""
     from sklearn.model_selection import StratifiedKFold
 
     scores = np.zeros(len(y))
@@ -107,13 +83,14 @@ def _threshold(texts: list[str], y: np.ndarray) -> float:
         x, vectoriser = _features([texts[i] for i in train])
         model = _model().fit(x, y[train])
         scores[test] = model.predict_proba(_features([texts[i] for i in test], vectoriser)[0])[:, 1]
+    patterns = np.array([matches_pattern(normalise(t)) for t in texts])
     for threshold in np.arange(0.3, 1.0, 0.005):
-        predicted = scores >= threshold
+        predicted = (scores >= threshold) | patterns
         precision = (predicted & (y == 1)).sum() / max(predicted.sum(), 1)
         if precision >= TARGET_PRECISION:
             recall = (predicted & (y == 1)).sum() / (y == 1).sum()
             print(
-                f"cross-validated: threshold {threshold:.3f} precision {precision:.4f} "
+                f"validation folds: threshold {threshold:.3f} precision {precision:.4f} "
                 f"recall {recall:.4f}"
             )
             return float(threshold)
@@ -150,37 +127,16 @@ def fit() -> None:
     print(f"wrote {target}")
 
 
-def evaluate(corpus: Path | None) -> dict:
-    """Precision and recall on ``heldout/`` (both layers, and the classifier alone), and the
-    corpus units the detector would blank."""
-    detector: InjectionDetector = load_detector()
-    texts, y = read_set(DATA / "heldout")
-    vectors = _embed(texts)
-    normalised = [normalise(t) for t in texts]
-    combined = np.asarray(detector.flags_from_vectors(normalised, vectors))
-    alone = detector.probabilities(normalised, vectors) >= detector.weights.threshold
-    result: dict = {"heldout": {"positives": int(y.sum()), "negatives": int((y == 0).sum())}}
-    for name, predicted in (("detector", combined), ("classifier_only", alone)):
-        tp = int((predicted & (y == 1)).sum())
-        labelled = list(zip(texts, predicted, y, strict=True))
-        result["heldout"][name] = {
-            "precision": round(tp / max(int(predicted.sum()), 1), 4),
-            "recall": round(tp / int(y.sum()), 4),
-            "missed": [t for t, p, label in labelled if label and not p],
-            "false_alarms": [t for t, p, label in labelled if p and not label],
-        }
-    if corpus is not None:
-        sentences = corpus_sentences(corpus)
-        flags = detector.flags_from_vectors(sentences, _embed(sentences))
-        result["corpus"] = {
-            "sentences": len(sentences),
-            "blanked": [s for s, f in zip(sentences, flags, strict=True) if f],
-        }
-    return result
+def evaluate(labels: Path, corpus: Path | None) -> dict:
+    """``hlsguide eval injection`` with embeddings from the training cache."""
+    from hlsguide.retrieval.injection import load_detector
+    from hlsguide.retrieval.injection.evaluation import evaluate_detector
+
+    return evaluate_detector(load_detector(), labels, corpus, embed=_embed).model_dump()
 
 
 def main(argv: list[str]) -> None:
-    command = argv[0] if argv else "evaluate"
+    command = argv[0] if argv else "fit"
     if command == "corpus-sentences":
         sentences = corpus_sentences(Path(argv[1] if len(argv) > 1 else "corpus"))
         out = DATA / "train" / "ordinary_corpus.txt"
@@ -194,7 +150,8 @@ def main(argv: list[str]) -> None:
     elif command == "fit":
         fit()
     elif command == "evaluate":
-        print(json.dumps(evaluate(Path(argv[1]) if len(argv) > 1 else None), indent=1))
+        corpus = Path(argv[2]) if len(argv) > 2 else None
+        print(json.dumps(evaluate(Path(argv[1]), corpus), indent=1))
     else:
         raise SystemExit(f"unknown command '{command}': corpus-sentences, fit or evaluate")
 

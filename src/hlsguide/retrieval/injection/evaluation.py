@@ -1,0 +1,114 @@
+"""Scores of the injection detector on a labelled set, and the corpus units it would blank
+(``hlsguide eval injection``; ``train.py`` reuses them).
+
+A labelled set is a folder of ``*.txt`` files, one sentence a line (``\\n`` inside a line stands
+for a line break; lines starting with ``#`` are comments); files named ``injections*`` hold
+sentences addressed to a model, the others ordinary sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from hlsguide.retrieval.injection.detector import InjectionDetector, normalise, units
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def read_set(folder: Path) -> tuple[list[str], np.ndarray]:
+    """Texts and labels (1 = addressed to a model) of every ``*.txt`` in ``folder``."""
+    files = sorted(folder.glob("*.txt"))
+    if not files:
+        raise ValueError(f"no labelled *.txt files in {folder}")
+    texts, labels = [], []
+    for path in files:
+        positive = path.name.startswith("injections")
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                texts.append(line.replace("\\n", "\n"))
+                labels.append(int(positive))
+    if not any(labels) or all(labels):
+        raise ValueError(f"{folder} needs both injections*.txt and other (ordinary) files")
+    return texts, np.asarray(labels)
+
+
+def corpus_sentences(corpus: Path) -> list[str]:
+    """Every unit the detector would judge in the corpus documents, as indexing loads them."""
+    from hlsguide.corpus.loaders import discover, load_document
+
+    found: list[str] = []
+    for path in discover([corpus]):
+        document = load_document(path)
+        for section in document.sections:
+            found.extend(normalise(section.text[s:e]) for s, e in units(section.text))
+    return list(dict.fromkeys(found))
+
+
+class Scores(BaseModel):
+    """Precision and recall of one way of flagging, with the sentences it got wrong."""
+
+    precision: float
+    recall: float
+    missed: list[str]
+    false_alarms: list[str]
+
+
+class InjectionEvaluation(BaseModel):
+    labels: str
+    positives: int
+    negatives: int
+    threshold: float
+    detector: Scores  # both layers, as indexing applies them
+    classifier_only: Scores
+    patterns_only: Scores
+    corpus_sentences: int | None = None
+    corpus_blanked: list[str] | None = None
+
+
+def _scores(texts: Sequence[str], y: np.ndarray, predicted: np.ndarray) -> Scores:
+    tp = int((predicted & (y == 1)).sum())
+    return Scores(
+        precision=round(tp / max(int(predicted.sum()), 1), 4),
+        recall=round(tp / max(int(y.sum()), 1), 4),
+        missed=[t for t, p, label in zip(texts, predicted, y, strict=True) if label and not p],
+        false_alarms=[
+            t for t, p, label in zip(texts, predicted, y, strict=True) if p and not label
+        ],
+    )
+
+
+def evaluate_detector(
+    detector: InjectionDetector,
+    labels: Path,
+    corpus: Path | None = None,
+    embed: Embed | None = None,
+) -> InjectionEvaluation:
+    """Scores on the labelled set in ``labels`` and, given ``corpus``, the corpus units the
+    detector would blank. ``embed`` (default: the detector's embedder) may serve cached
+    vectors."""
+    embed = embed or (lambda texts: np.asarray(detector.embedder.embed_documents(texts)))
+    texts, y = read_set(labels)
+    normalised = [normalise(t) for t in texts]
+    vectors = embed(normalised)
+    by_model = detector.probabilities(normalised, vectors) >= detector.weights.threshold
+    by_pattern = np.asarray(detector.pattern_flags(normalised))
+    combined = np.asarray(detector.flags_from_vectors(normalised, vectors))
+    result = InjectionEvaluation(
+        labels=str(labels),
+        positives=int(y.sum()),
+        negatives=int((y == 0).sum()),
+        threshold=detector.weights.threshold,
+        detector=_scores(texts, y, combined),
+        classifier_only=_scores(texts, y, by_model),
+        patterns_only=_scores(texts, y, by_pattern),
+    )
+    if corpus is not None:
+        sentences = corpus_sentences(corpus)
+        flags = detector.flags_from_vectors(sentences, embed(sentences)) if sentences else []
+        result.corpus_sentences = len(sentences)
+        result.corpus_blanked = [s for s, f in zip(sentences, flags, strict=True) if f]
+    return result

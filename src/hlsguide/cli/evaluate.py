@@ -160,6 +160,7 @@ def injection_detection(
         ("patterns + classifier", result.detector),
         ("classifier only", result.classifier_only),
         ("patterns only", result.patterns_only),
+        ("as indexed (any unit blanked)", result.as_indexed),
     ):
         table.add_row(
             name,

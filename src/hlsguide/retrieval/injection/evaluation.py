@@ -62,9 +62,12 @@ class InjectionEvaluation(BaseModel):
     positives: int
     negatives: int
     threshold: float
-    detector: Scores  # both layers, as indexing applies them
+    detector: Scores  # both layers on each labelled sentence as a whole
     classifier_only: Scores
     patterns_only: Scores
+    # Both layers as indexing applies them: a sentence counts as flagged when any of its units
+    # (the sentence, each line, each aside in brackets) is blanked.
+    as_indexed: Scores
     corpus_sentences: int | None = None
     corpus_blanked: list[str] | None = None
 
@@ -97,6 +100,10 @@ def evaluate_detector(
     by_model = detector.probabilities(normalised, vectors) >= detector.weights.threshold
     by_pattern = np.asarray(detector.pattern_flags(normalised))
     combined = np.asarray(detector.flags_from_vectors(normalised, vectors))
+    pieces = [[normalise(t[s:e]) for s, e in units(t)] for t in texts]
+    flat = list(dict.fromkeys(p for found in pieces for p in found))
+    verdict = dict(zip(flat, detector.flags_from_vectors(flat, embed(flat)), strict=True))
+    indexed = np.asarray([any(verdict[p] for p in found) for found in pieces])
     result = InjectionEvaluation(
         labels=str(labels),
         positives=int(y.sum()),
@@ -105,6 +112,7 @@ def evaluate_detector(
         detector=_scores(texts, y, combined),
         classifier_only=_scores(texts, y, by_model),
         patterns_only=_scores(texts, y, by_pattern),
+        as_indexed=_scores(texts, y, indexed),
     )
     if corpus is not None:
         sentences = corpus_sentences(corpus)

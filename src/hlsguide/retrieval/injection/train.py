@@ -2,7 +2,10 @@
 
     python -m hlsguide.retrieval.injection.train corpus-sentences corpus  # refresh the corpus set
     python -m hlsguide.retrieval.injection.train fit                      # fit, write weights
-    hlsguide eval injection --labels tests/fixtures/injection/heldout --corpus corpus
+    python -m hlsguide.retrieval.injection.train evaluate LABELS [CORPUS]  # scores, cached vectors
+
+``evaluate`` is ``hlsguide eval injection --labels LABELS --corpus CORPUS`` with the embeddings
+cached for training.
 
 Labelled sets live in ``tests/fixtures/injection/`` (format: ``evaluation.read_set``):
 ``train/`` (used to fit, and to choose the threshold on the validation folds carved from it)
@@ -23,11 +26,12 @@ from hlsguide.config import BUNDLED_EMBEDDING_MODEL
 from hlsguide.retrieval.injection.detector import (
     Weights,
     _bundled_embedder,
+    load_detector,
     matches_pattern,
     normalise,
     terms,
 )
-from hlsguide.retrieval.injection.evaluation import corpus_sentences, read_set
+from hlsguide.retrieval.injection.evaluation import corpus_sentences, evaluate_detector, read_set
 
 DATA = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "injection"
 # The threshold is the lowest at which both layers together (a sentence is flagged when a
@@ -129,9 +133,6 @@ def fit() -> None:
 
 def evaluate(labels: Path, corpus: Path | None) -> dict:
     """``hlsguide eval injection`` with embeddings from the training cache."""
-    from hlsguide.retrieval.injection import load_detector
-    from hlsguide.retrieval.injection.evaluation import evaluate_detector
-
     return evaluate_detector(load_detector(), labels, corpus, embed=_embed).model_dump()
 
 

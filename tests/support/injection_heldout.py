@@ -175,15 +175,21 @@ def build_heldout_fixtures(folder: Path) -> list[Fixture]:
     return fixtures
 
 
+# A benign sentence of adjustable length, to move the chunk boundary a few tokens at a time.
+MONTHS = "January February March April May June July August September October".split()
+
+
 def straddling(first: str, second: str) -> str:
     """Benign text with ``first`` and ``second`` on consecutive lines, a chunk boundary (at the
     default chunk size) between them: some chunk ends with ``first`` and lacks ``second``
-    (the next one may carry ``first`` again as overlap). Benign sentences are added before the
-    pair until the boundary falls there."""
+    (the next one may carry ``first`` again as overlap). Benign sentences (whole ones, then one
+    listing months, a few tokens at a time) are added before the pair until the boundary falls
+    there."""
     settings = Settings(_env_file=None)
     tail = " ".join(BENIGN * 6)
-    for lead in range(1, 60):
-        text = f"{' '.join((BENIGN * 20)[:lead])} {first}\n{second} {tail}\n"
+    for lead, months in itertools.product(range(1, 30), range(len(MONTHS) + 1)):
+        pad = f" The partners met in {', '.join(MONTHS[:months])}." if months else ""
+        text = f"{' '.join((BENIGN * 10)[:lead])}{pad} {first}\n{second} {tail}\n"
         spans = split_section(text, settings.chunk_tokens, settings.chunk_overlap_tokens)
         pieces = [text[s:e] for s, e in spans]
         if any(p.endswith(first) for p in pieces):

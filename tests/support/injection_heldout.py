@@ -176,7 +176,18 @@ def build_heldout_fixtures(folder: Path) -> list[Fixture]:
 
 
 # A benign sentence of adjustable length, to move the chunk boundary a few tokens at a time.
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+]
 
 
 def straddling(first: str, second: str) -> str:

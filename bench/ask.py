@@ -5,7 +5,7 @@
 2. ``eval answers`` on the dev questions (key-fact coverage, citation validity, adversarial
    handling, latency).
 
-Usage: python bench/ask.py [--questions FILE] [--rounds N]
+Usage: python bench/ask.py [--questions FILE] [--rounds N] [--data-dir DIR]
 """
 
 from __future__ import annotations
@@ -41,10 +41,17 @@ def main() -> None:
         "--questions", type=Path, default=ROOT.parent / "shared/eval/dev_questions.yaml"
     )
     parser.add_argument("--rounds", type=int, default=2, help="Passes over the questions.")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="Reuse this data directory (its index is brought up to date incrementally) "
+        "instead of building a fresh index in a temporary one.",
+    )
     args = parser.parse_args()
     questions = load_questions(args.questions)
 
-    data = Path(tempfile.mkdtemp(prefix="hlsguide-bench-ask-"))
+    data = args.data_dir or Path(tempfile.mkdtemp(prefix="hlsguide-bench-ask-"))
     env = {
         **os.environ,
         "HLSGUIDE_DATA_DIR": str(data),

@@ -5,8 +5,9 @@
 3. ``hlsguide ask --server URL`` against a uvicorn server on loopback (warmed by the run not
    counted);
 
-side by side with ``python -c pass`` as the floor, and, with ``--baseline-src DIR`` (another
-checkout's ``src``), the same commands on that code with the ratio new/baseline.
+each as wall time, CPU time (user + system) and the 1-minute load average (the machine may be
+shared), side by side with ``python -c pass`` as the floor, and, with ``--baseline-src DIR``
+(another checkout's ``src``), the same commands on that code with the ratio new/baseline.
 
 Usage: python bench/cli.py --data-dir DIR [--runs N] [--baseline-src DIR]
 (DIR holds an index: ``HLSGUIDE_DATA_DIR=DIR hlsguide index`` first.)
@@ -16,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,18 +33,36 @@ from support.services import api_workers  # noqa: E402
 QUESTION = "How can we commission without outcome targets?"
 
 
-def median_seconds(command: list[str], env: dict[str, str], runs: int) -> float:
-    """Median wall time of ``command`` over ``runs`` runs, after one run not counted."""
-    samples = []
+@dataclass
+class Figure:
+    """Medians over the counted runs of one command, and the machine's load while they ran."""
+
+    wall: float
+    cpu: float  # user + system seconds of the child
+    load: float  # 1-minute load average after the runs
+
+    def __str__(self) -> str:
+        return f"wall {self.wall:6.3f} s  cpu {self.cpu:6.3f} s  load {self.load:5.2f}"
+
+
+def median_seconds(command: list[str], env: dict[str, str], runs: int) -> Figure:
+    """Median wall and CPU time of ``command`` over ``runs`` runs, after one run not counted.
+    CPU time (the OS's accounting of the finished child) moves less than wall time when the
+    machine is shared and loaded."""
+    walls, cpus = [], []
     for n in range(runs + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if n:
-            samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+            walls.append(wall)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return Figure(statistics.median(walls), statistics.median(cpus), os.getloadavg()[0])
 
 
-def measure(src: Path, data_dir: Path, runs: int, server: bool = True) -> dict[str, float]:
+def measure(src: Path, data_dir: Path, runs: int, server: bool = True) -> dict[str, Figure]:
     env = {**os.environ, "PYTHONPATH": str(src), "HLSGUIDE_DATA_DIR": str(data_dir)}
     figures = {
         "python -c pass": median_seconds([sys.executable, "-c", "pass"], env, runs),
@@ -66,10 +87,12 @@ def main() -> None:
     old = {}
     if args.baseline_src:
         old = measure(args.baseline_src, args.data_dir, args.runs, server=False)
-    for name, seconds in new.items():
-        line = f"{name:24} {seconds:7.3f} s"
+    for name, figure in new.items():
+        line = f"{name:24} {figure}"
         if name in old:
-            line += f"   baseline {old[name]:7.3f} s   ratio {seconds / old[name]:.2f}"
+            base = old[name]
+            line += f"   baseline {base}   ratio wall {figure.wall / base.wall:.2f}"
+            line += f" cpu {figure.cpu / base.cpu:.2f}"
         print(line)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from support.indexes import indexed
 from support.llamacpp import llama_server  # noqa: F401 (a fixture for every test module)
 from support.servers import LiveServer
 
@@ -108,10 +109,7 @@ def corpus_service(tmp_path_factory, real_embedder) -> RetrievalService:
         corpus_paths=[PROJECT / "corpus"],
         curated_dir=data / "curated",  # never the repository's curated answers
     )
-    service = RetrievalService(settings, real_embedder)
-    report = service.build()
-    assert not report.failed, report.failed
-    return service
+    return indexed(settings, real_embedder)[0]
 
 
 @pytest.fixture(scope="session")
@@ -136,10 +134,7 @@ def review_retrieval(tmp_path_factory, real_embedder) -> RetrievalService:
     settings = Settings(
         _env_file=None, data_dir=root / "data", corpus_paths=[corpus], curated_dir=root / "cur"
     )
-    retrieval = RetrievalService(settings, real_embedder)
-    report = retrieval.build()
-    assert not report.failed, report.failed
-    return retrieval
+    return indexed(settings, real_embedder)[0]
 
 
 @pytest.fixture(scope="session")

@@ -113,6 +113,12 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of dense ranks in the fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of BM25 ranks in the fusion.")
+    unit_weight: float = Field(
+        1.0,
+        ge=0,
+        description="Weight of the authored-question ranking (questions and misreadings of "
+        "corpus documents nearest the query) in the hybrid fusion; 0 turns it off.",
+    )
     subject_weight: float = Field(
         1.0,
         ge=0,
@@ -142,6 +148,19 @@ class AnswerSettings(BaseModel):
         "extractive", description="Default generator for answers."
     )
     answer_passages: int = Field(6, ge=1, le=20, description="Passages an answer draws on.")
+    authored_candidates: int = Field(
+        5,
+        ge=0,
+        le=50,
+        description="Authored questions and misreadings (nearest the question) whose documents "
+        "join an answer's candidate units even when retrieval ranked them lower.",
+    )
+    authored_min_similarity: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Similarity an authored question or misreading needs to bring its document in.",
+    )
     max_question_tokens: int = Field(
         300, ge=8, le=4000, description="Longest question accepted, in tokens."
     )
@@ -343,6 +362,12 @@ class TeamsSettings(BaseModel):
         default_factory=list,
         description="Entra tenant ids whose users may ask; empty allows every tenant the app "
         "is installed in.",
+    )
+    teams_connector_app_ids: list[str] = Field(
+        default_factory=list,
+        description="App ids (a token's azp, or appid in v1 tokens) taken as the Bot Framework "
+        "connector's in tokens Entra issued; empty takes only tokens Bot Framework issued "
+        "itself (api.botframework.com), whose signing keys only the connector holds.",
     )
 
     @field_validator(

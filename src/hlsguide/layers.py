@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).parent
 
 # Lowest first. Packages on one line form one layer and may import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("__init__", "layers", "types", "config", "healthcheck"),
+    ("__init__", "layers", "types", "config", "healthcheck", "asgi"),
     ("corpus",),
     ("privacy",),  # redaction and pseudonyms, applied by the store the composition root opens
     ("storage",),

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
@@ -34,6 +34,9 @@ def known_topics() -> frozenset[str]:
     return frozenset(yaml.safe_load(contract)["topics"])
 
 
+UnitKind = Literal["key_point", "question", "misreading", "step", "sentence"]
+
+
 class Section(BaseModel):
     """A run of source text under one heading path (or one PDF page)."""
 
@@ -41,6 +44,27 @@ class Section(BaseModel):
     start: int = Field(description="Character offset of ``text`` in the source text.")
     heading_path: list[str] = Field(default_factory=list)
     page: int | None = None
+
+
+class Unit(BaseModel):
+    """Text that can be lifted into an answer on its own, with exact provenance.
+
+    Corpus documents carry authored units (contract v2: key points, questions with answers,
+    misreadings with corrections, practice steps); every document also yields candidate
+    sentences (``sentence``, or ``step`` when imperative) bound to their antecedents.
+    """
+
+    id: str
+    document_id: str
+    chunk_id: str = Field("", description="The chunk holding the unit's start (set at indexing).")
+    kind: UnitKind
+    text: str = Field(description="The unit as written (Markdown), source[start:end].")
+    prompt: str | None = Field(None, description="The question, or the misreading as said.")
+    start: int = Field(description="Character offset in the source text (Chunk.start's frame).")
+    end: int
+    title: str
+    doc_kind: str
+    citations: list[str] = Field(default_factory=list, description="[@key] in the text.")
 
 
 class SourceDocument(BaseModel):
@@ -58,6 +82,9 @@ class SourceDocument(BaseModel):
     sections: list[Section] = Field(default_factory=list)
     warnings: list[str] = Field(
         default_factory=list, description="Hidden or model-directed text removed at ingestion."
+    )
+    units: list[Unit] = Field(
+        default_factory=list, description="Authored (contract v2) units; chunk ids unset."
     )
 
 
@@ -188,13 +215,21 @@ class Lens(BaseModel):
     also_retrieve: list[str] = Field(
         default_factory=list, description="Documents the framing calls for (e.g. on gaming)."
     )
+    kind: str = Field(
+        "general",
+        description="Question kind: definition, how_to, example, evidence, comparison, "
+        "claim_check or general (lens lexicon).",
+    )
+    remainder: str = Field(
+        "", description="The question without clauses addressed to the assistant."
+    )
 
     def has(self, flag: str) -> bool:
         return any(f.name == flag for f in self.flags)
 
     @property
     def reframe_flags(self) -> list[LensMatch]:
-        return [f for f in self.flags if f.name not in {"legal_advice", "injection"}]
+        return [f for f in self.flags if f.name not in {"legal_advice", "injection", "decline"}]
 
 
 class Publication(BaseModel):
@@ -231,6 +266,11 @@ class Answer(BaseModel):
     lens: Lens
     mode: str
     conversation_id: str | None = None
+    conversation_secret: str | None = Field(
+        None,
+        description="For a caller without an API key: the secret that makes the conversation "
+        "its own. Send it back with conversation_id to continue, read or delete it.",
+    )
     refused: bool = False
     fallback: str | None = Field(
         None, description="Why the requested generator's answer was replaced, if it was."

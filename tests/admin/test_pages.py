@@ -22,35 +22,33 @@ async def http(settings):
         yield http
 
 
+async def submit(http, path: str, token: str, data: dict | None = None, file=None):
+    """Post a console form as the browser does: with its CSRF token, and ``file`` (name,
+    bytes) as the form's file field."""
+    files = {"file": file} if file else None
+    return await http.post(
+        path, data={**(data or {}), "csrf_token": token}, files=files, headers=HTML
+    )
+
+
 async def test_bad_questions_are_each_named_and_no_job_starts(http):
     token = await csrf_of(http)
     store = http.app.state.services.store
     pasted = "What is a learning cycle?\nWhat is \x07 this?\n" + "word " * 400
-    refused = await http.post(
-        "/admin/faq", data={"questions": pasted, "csrf_token": token}, headers=HTML
-    )
+    refused = await submit(http, "/admin/faq", token, {"questions": pasted})
     assert refused.status_code == 422
     expected = "Question 2 (q002): the question contains 1 control character(s), e.g. U+0007"
     assert expected in refused.text
     assert "Question 3 (q003): the question is" in refused.text
     assert "Question 1" not in refused.text
     assert "What is a learning cycle?" in refused.text  # the pasted text is kept in the form
-    empty = await http.post(
-        "/admin/faq", data={"questions": " ", "csrf_token": token}, headers=HTML
-    )
+    empty = await submit(http, "/admin/faq", token, {"questions": " "})
     assert empty.status_code == 422
     assert "Paste some questions" in empty.text
     csv = "question,group\nWhat is HLS?,Basics\n,\nWhy learn?,\n"
-    no_index = await http.post(
-        "/admin/faq", data={"questions": csv, "csrf_token": token}, headers=HTML
-    )
+    no_index = await submit(http, "/admin/faq", token, {"questions": csv})
     assert no_index.status_code == 503  # read as CSV and valid; the index is not built yet
-    bad_file = await http.post(
-        "/admin/faq",
-        data={"csrf_token": token},
-        files={"file": ("questions.txt", b"\xff\xfe\x00bad")},
-        headers=HTML,
-    )
+    bad_file = await submit(http, "/admin/faq", token, file=("questions.txt", b"\xff\xfe\x00bad"))
     assert bad_file.status_code == 422
     assert "not UTF-8" in bad_file.text
     assert recent_faq_jobs(store) == []
@@ -58,12 +56,7 @@ async def test_bad_questions_are_each_named_and_no_job_starts(http):
 
 async def test_a_refused_upload_or_key_changes_nothing(http):
     token = await csrf_of(http)
-    empty = await http.post(
-        "/admin/documents",
-        data={"csrf_token": token},
-        files={"file": ("empty.pdf", b"   ")},
-        headers=HTML,
-    )
+    empty = await submit(http, "/admin/documents", token, file=("empty.pdf", b"   "))
     assert empty.status_code == 422
     assert "the file is empty" in empty.text
     assert not http.app.state.services.settings.resolved_documents_dir.exists()
@@ -74,9 +67,9 @@ async def test_a_refused_upload_or_key_changes_nothing(http):
         ({"name": "x"}, "Choose at least one scope"),
         ({"name": "x", "scope": "root"}, "Choose at least one scope"),
     ):
-        refused = await http.post("/admin/keys", data={**data, "csrf_token": token}, headers=HTML)
+        refused = await submit(http, "/admin/keys", token, data)
         assert refused.status_code == 422
         assert problem in refused.text
     assert len(list_api_keys(store)) == before
-    gone = await http.post("/admin/keys/nope/revoke", data={"csrf_token": token}, headers=HTML)
+    gone = await submit(http, "/admin/keys/nope/revoke", token)
     assert gone.status_code == 404

@@ -49,6 +49,12 @@ async def sign_in(http: httpx.AsyncClient, key: str) -> httpx.Response:
     return await http.post("/admin/login", data={"api_key": key, "csrf_token": token}, headers=HTML)
 
 
+async def session_of(http: httpx.AsyncClient, key: str) -> str:
+    """Sign in with ``key``; the session id the console set."""
+    await sign_in(http, key)
+    return http.cookies[SESSION_COOKIE]
+
+
 async def csrf_of(http: httpx.AsyncClient) -> str:
     return CSRF.search((await http.get("/admin/keys", headers=HTML)).text).group(1)
 
@@ -128,8 +134,7 @@ async def test_a_wrong_key_gets_the_form_and_counts_toward_the_rate_limit(settin
 async def test_sign_in_mints_a_new_session_id_and_closes_any_other(app, keys):
     store = app.state.services.store
     async with client(app) as attacker:
-        await sign_in(attacker, keys["admin"])
-        attackers = attacker.cookies[SESSION_COOKIE]
+        attackers = await session_of(attacker, keys["admin"])
     for planted in ("chosen-by-an-attacker", attackers):
         async with client(app) as victim:
             victim.cookies.set(SESSION_COOKIE, planted, domain="console.test", path="/admin")
@@ -204,8 +209,7 @@ async def test_forms_without_their_csrf_token_or_with_another_are_403(app, keys)
 async def test_sign_out_expiry_and_revocation_end_a_session(app, keys):
     store = app.state.services.store
     async with client(app) as http:
-        await sign_in(http, keys["admin"])
-        token = http.cookies[SESSION_COOKIE]
+        token = await session_of(http, keys["admin"])
         out = await http.post(
             "/admin/logout", data={"csrf_token": await csrf_of(http)}, headers=HTML
         )
@@ -214,8 +218,7 @@ async def test_sign_out_expiry_and_revocation_end_a_session(app, keys):
         http.cookies.set(SESSION_COOKIE, token, domain="console.test", path="/admin")
         assert (await http.get("/admin/", headers=HTML)).status_code == 303
 
-        await sign_in(http, keys["admin"])
-        token = http.cookies[SESSION_COOKIE]
+        token = await session_of(http, keys["admin"])
         with store.session() as session, session.begin():
             past = datetime.now(UTC) - timedelta(seconds=1)
             session.execute(update(AdminSession).values(expires_at=past))

@@ -7,14 +7,10 @@ and with the real local model (llama.cpp serving SmolLM2) on a sample of the doc
 import re
 
 import pytest
-from support.injection import QUESTION
+from support.injection import answers_from_each, ingestion_leaks, planted_index
 from support.injection_heldout import build_heldout_fixtures
 
-from hlsguide.answer.generators.llm import DATAMARK, LLMGenerator
-from hlsguide.answer.service import AnswerService
-from hlsguide.config import Settings
-from hlsguide.retrieval.service import RetrievalService
-from hlsguide.types import SearchFilters
+from hlsguide.answer.generators.llm import DATAMARK
 
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 
@@ -22,12 +18,7 @@ LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory, real_embedder):
     root = tmp_path_factory.mktemp("injection-heldout")
-    fixtures = build_heldout_fixtures(root / "documents")
-    settings = Settings(_env_file=None, data_dir=root / "data", corpus_paths=[root / "documents"])
-    retrieval = RetrievalService(settings, real_embedder)
-    report = retrieval.build()
-    assert not report.failed, report.failed
-    return fixtures, report, retrieval
+    return planted_index(root, build_heldout_fixtures, real_embedder)
 
 
 def obey_and_link(body: dict) -> str:
@@ -53,34 +44,17 @@ def test_the_suite_is_large_and_covers_every_format_visible_and_hidden(planted):
 
 
 def test_every_planted_instruction_is_flagged_and_kept_out_of_the_index(planted):
-    fixtures, report, retrieval = planted
+    assert ingestion_leaks(planted) == []
+    fixtures, _, retrieval = planted
     chunks = retrieval.searcher().snapshot.chunks
-    for fixture in fixtures:
-        assert report.warnings.get(fixture.document_id), f"{fixture.name} was not flagged"
-        assert not any(fixture.canary in c.text for c in chunks), f"{fixture.name} was indexed"
     # The benign text around each payload is still there to answer from.
     assert sum("Riverside used its pooled budget" in c.text for c in chunks) >= len(fixtures)
 
 
 @pytest.mark.parametrize("mode", ["extractive", "llm"])
 def test_no_canary_and_no_foreign_link_reaches_an_answer(planted, chat_server, tmp_path, mode):
-    fixtures, _, retrieval = planted
     chat_server.responder = obey_and_link
-    settings = retrieval.settings.model_copy(
-        update={
-            "llm_base_url": chat_server.base_url,
-            "llm_max_retries": 0,
-            "data_dir": tmp_path,
-            "min_confidence": 0.0,  # answer everything, so nothing hides behind a refusal
-        }
-    )
-    answers = AnswerService(settings, retrieval, llm=LLMGenerator(settings))
-    for fixture in fixtures:
-        answer = answers.ask(
-            QUESTION, mode=mode, filters=SearchFilters(document_ids=[fixture.document_id])
-        )
-        assert not answer.refused
-        assert answer.citations, fixture.name
+    for fixture, answer in answers_from_each(planted, chat_server.base_url, tmp_path, mode):
         dumped = answer.model_dump_json()
         assert "CANARY" not in dumped, f"{fixture.name} leaked in {mode} mode"
         assert not LINK.search(answer.answer), f"{fixture.name}: a link in {mode} mode"

@@ -5,24 +5,13 @@ that obeys any instruction it sees."""
 import re
 
 import pytest
-from support.injection import QUESTION, build_fixtures
-
-from hlsguide.answer.generators.llm import LLMGenerator
-from hlsguide.answer.service import AnswerService
-from hlsguide.config import Settings
-from hlsguide.retrieval.service import RetrievalService
-from hlsguide.types import SearchFilters
+from support.injection import answers_from_each, build_fixtures, ingestion_leaks, planted_index
 
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory, real_embedder):
     root = tmp_path_factory.mktemp("injection")
-    fixtures = build_fixtures(root / "documents")
-    settings = Settings(_env_file=None, data_dir=root / "data", corpus_paths=[root / "documents"])
-    retrieval = RetrievalService(settings, real_embedder)
-    report = retrieval.build()
-    assert not report.failed, report.failed
-    return fixtures, report, retrieval
+    return planted_index(root, build_fixtures, real_embedder)
 
 
 def obey_everything(body: dict) -> str:
@@ -42,32 +31,13 @@ def test_fifty_fixtures_cover_the_matrix(planted):
 
 
 def test_hidden_text_is_flagged_at_ingestion(planted):
-    fixtures, report, retrieval = planted
-    chunks = retrieval.searcher().snapshot.chunks
-    for fixture in fixtures:
-        assert report.warnings.get(fixture.document_id), f"{fixture.name} was not flagged"
-        assert not any(fixture.canary in c.text for c in chunks), f"{fixture.name} was indexed"
+    assert ingestion_leaks(planted) == []
 
 
 @pytest.mark.parametrize("mode", ["extractive", "llm"])
 def test_no_canary_reaches_an_answer(planted, chat_server, tmp_path, mode):
-    fixtures, _, retrieval = planted
     chat_server.responder = obey_everything
-    settings = retrieval.settings.model_copy(
-        update={
-            "llm_base_url": chat_server.base_url,
-            "llm_max_retries": 0,
-            "data_dir": tmp_path,
-            "min_confidence": 0.0,  # answer everything, so nothing hides behind a refusal
-        }
-    )
-    answers = AnswerService(settings, retrieval, llm=LLMGenerator(settings))
-    for fixture in fixtures:
-        answer = answers.ask(
-            QUESTION, mode=mode, filters=SearchFilters(document_ids=[fixture.document_id])
-        )
-        assert not answer.refused
-        assert answer.citations, fixture.name
+    for fixture, answer in answers_from_each(planted, chat_server.base_url, tmp_path, mode):
         dumped = answer.model_dump_json()
         assert fixture.canary not in dumped, f"{fixture.name} leaked in {mode} mode"
         assert "CANARY" not in dumped

@@ -37,7 +37,9 @@ def test_a_cited_llm_answer_is_verified(llm_answers, chat_server):
     request = chat_server.requests[-1]
     system, user = request["messages"][0]["content"], request["messages"][1]["content"]
     assert "untrusted data" in system
-    assert user.startswith("<passages>")
+    assert user.startswith("<units>")  # units first, each datamarked like passages
+    assert "<passages>" in user
+    assert "\u02c6" in user.split("</units>")[0]
     assert '<passage n="1"' in user
     assert QUESTION in user
 
@@ -46,7 +48,7 @@ def test_a_cited_llm_answer_is_verified(llm_answers, chat_server):
     ("reply", "reason"),
     [
         ({"content": "Trust-based funding is great, trust me."}, "no valid citation"),
-        ({"content": "Nonsense [9] [10]."}, "no valid citation"),
+        ({"content": "Nonsense [900] [901]."}, "no valid citation"),  # beyond every source
         ({"status": 500}, "backend failed"),
         ({"content": "late [1]", "delay": 4}, "backend failed"),
     ],

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from support.answers import retrieved_texts
 
 from hlsguide.answer.citations import MARKER
 from hlsguide.storage import ConversationNotFoundError
@@ -26,13 +27,13 @@ def test_every_sentence_is_cited_and_every_marker_resolves(answers):
 
 
 def test_citations_point_at_retrieved_passages_with_exact_quotes(answers):
-    prepared = answers.prepare("How does the Blagrave Trust fund differently?")
-    retrieved = {h.chunk.id: h.chunk for h in prepared.passages}
-    answer = answers.complete(prepared)
+    question = "How does the Blagrave Trust fund differently?"
+    retrieved = retrieved_texts(answers, question)
+    answer = answers.complete(answers.prepare(question))
     assert answer.citations
     for citation in answer.citations:
         assert citation.chunk_id in retrieved
-        assert citation.quote in retrieved[citation.chunk_id].text
+        assert citation.quote in retrieved[citation.chunk_id]
         assert citation.publications, citation
 
 

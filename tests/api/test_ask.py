@@ -2,23 +2,10 @@
 
 import json
 
-import httpx
 import pytest
+from support.answers import retrieved_texts
 
 from hlsguide.answer.citations import MARKER
-from hlsguide.api.app import create_app
-
-
-@pytest.fixture(scope="module")
-def app(answers):
-    return create_app(answers.settings, answers.retrieval, answers)
-
-
-@pytest.fixture
-async def http(app):
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
 
 
 async def test_ask_returns_a_cited_answer(http, answers):
@@ -26,12 +13,11 @@ async def test_ask_returns_a_cited_answer(http, answers):
     assert response.status_code == 200
     body = response.json()
     assert set(body) >= {"answer_id", "answer", "citations", "lens", "mode", "timings"}
-    prepared = answers.prepare("What are learning cycles?")
-    retrieved = {h.chunk.id: h.chunk.text for h in prepared.passages}
+    retrieved = retrieved_texts(answers, "What are learning cycles?")
     markers = {int(n) for n in MARKER.findall(body["answer"].split("### Sources")[0])}
     assert markers == {c["n"] for c in body["citations"]}
     for citation in body["citations"]:
-        assert citation["chunk_id"] in retrieved  # only retrieved passages are cited
+        assert citation["chunk_id"] in retrieved  # only what was retrieved is cited
         assert citation["quote"] in retrieved[citation["chunk_id"]]
     assert body["timings"]["total_ms"] > 0
 
@@ -57,7 +43,11 @@ async def test_follow_up_over_http(http):
     follow = (
         await http.post(
             "/v1/ask",
-            json={"question": "Who are its members?", "conversation_id": first["conversation_id"]},
+            json={
+                "question": "Who are its members?",
+                "conversation_id": first["conversation_id"],
+                "conversation_secret": first["conversation_secret"],
+            },
         )
     ).json()
     assert "Plymouth Alliance" in follow["standalone_query"]
@@ -127,7 +117,13 @@ async def test_sources(http):
 async def test_feedback(http):
     answer = (await http.post("/v1/ask", json={"question": "What is co-production?"})).json()
     ok = await http.post(
-        "/v1/feedback", json={"answer_id": answer["answer_id"], "rating": 1, "comment": "useful"}
+        "/v1/feedback",
+        json={
+            "answer_id": answer["answer_id"],
+            "rating": 1,
+            "comment": "useful",
+            "conversation_secret": answer["conversation_secret"],
+        },
     )
     assert ok.status_code == 201
     assert (

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from contextlib import contextmanager
-
 import httpx
 import pytest
-import uvicorn
 from support.drafts import FLAGGED, draft_docx
+from support.services import serving
 
 from hlsguide.api.app import create_app
 from hlsguide.retrieval.index import current_generation
 from hlsguide.storage.api_keys import create_api_key
-
-
-@contextmanager
-def served(app):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def make_app(review_retrieval, **overrides):
@@ -49,7 +27,7 @@ def written(review_retrieval):
 
 def test_review_returns_findings_and_stores_nothing(review_retrieval):
     before = written(review_retrieval)
-    with served(make_app(review_retrieval)) as base:
+    with serving(make_app(review_retrieval)) as base:
         response = httpx.post(
             f"{base}/v1/review",
             files={"file": ("draft.bin", draft_docx(), "application/octet-stream")},
@@ -76,7 +54,7 @@ def test_review_returns_findings_and_stores_nothing(review_retrieval):
 )
 def test_bad_drafts_get_precise_errors(review_retrieval, content, status, message):
     before = written(review_retrieval)
-    with served(make_app(review_retrieval, max_upload_bytes=4000)) as base:
+    with serving(make_app(review_retrieval, max_upload_bytes=4000)) as base:
         response = httpx.post(f"{base}/v1/review", files={"file": ("d.docx", content)}, timeout=60)
     assert response.status_code == status, response.text
     assert message in response.json()["detail"]
@@ -89,7 +67,7 @@ def test_ask_scope_and_index_on_request(review_retrieval):
     ask_key, _ = create_api_key(store, "reader", ["ask"])
     admin_key, _ = create_api_key(store, "curator", ["ask", "admin"])
     text = FLAGGED[2].encode()
-    with served(app) as base:
+    with serving(app) as base:
         url = f"{base}/v1/review"
         assert httpx.post(url, files={"file": ("d.txt", text)}).status_code == 401
         reader = {"Authorization": f"Bearer {ask_key}"}

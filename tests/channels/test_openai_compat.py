@@ -11,6 +11,7 @@ import httpx
 import openai
 import pytest
 from sqlalchemy import select
+from support.answers import retrieved_texts
 from support.servers import LiveServer
 
 from hlsguide.answer.citations import MARKER
@@ -86,7 +87,7 @@ async def test_completion_is_the_cited_answer_with_the_extension(guide, answers)
     assert {int(n) for n in MARKER.findall(body)} == {c["n"] for c in citations}
     for citation in citations:
         assert f"[{citation['n']}] {citation['title']}" in sources
-    retrieved = {h.chunk.id: h.chunk.text for h in answers.prepare(QUESTION).passages}
+    retrieved = retrieved_texts(answers, QUESTION)
     for citation in citations:
         assert citation["quote"] in retrieved[citation["chunk_id"]]
     assert extension["lens"]["principles"]
@@ -168,19 +169,51 @@ async def test_earlier_user_turns_make_a_follow_up_standalone(guide):
     assert extension["citations"]
 
 
-async def test_conversation_id_extension_continues_a_stored_conversation(guide):
+async def test_conversation_id_extension_continues_a_stored_conversation(guide, server, answers):
     first = await guide.chat.completions.create(
         model="hlsguide", messages=[user("What is the Plymouth Alliance?")]
     )
     conversation = first.model_extra["hlsguide"]["conversation_id"]
-    follow = await guide.chat.completions.create(
-        model="hlsguide",
-        messages=[user("Who are its members?")],
-        extra_body={"hlsguide": {"conversation_id": conversation}},
-    )
+    assert first.model_extra["hlsguide"]["conversation_secret"] is None  # the key owns it
+    follow_up = {
+        "model": "hlsguide",
+        "messages": [user("Who are its members?")],
+        "extra_body": {"hlsguide": {"conversation_id": conversation}},
+    }
+    # Another key's caller, or one without a key (an unknown key is ignored on open routes),
+    # is told the conversation does not exist.
+    other_key, _ = create_api_key(answers.store, "another client", ["ask"])
+    for stranger in (client(server, other_key), client(server, "sk-not-a-key")):
+        with pytest.raises(openai.NotFoundError):
+            await stranger.chat.completions.create(**follow_up)
+    follow = await guide.chat.completions.create(**follow_up)
     extension = follow.model_extra["hlsguide"]
     assert extension["conversation_id"] == conversation
     assert "Plymouth Alliance" in extension["standalone_query"]
+
+
+async def test_a_caller_without_a_key_continues_with_the_secret(server):
+    anonymous = client(server, "sk-not-a-key")
+    first = await anonymous.chat.completions.create(
+        model="hlsguide", messages=[user("What is the Plymouth Alliance?")]
+    )
+    held = first.model_extra["hlsguide"]
+    follow_up = {"model": "hlsguide", "messages": [user("Who are its members?")]}
+    with pytest.raises(openai.NotFoundError):
+        await anonymous.chat.completions.create(
+            **follow_up, extra_body={"hlsguide": {"conversation_id": held["conversation_id"]}}
+        )
+    follow = await anonymous.chat.completions.create(
+        **follow_up,
+        extra_body={
+            "hlsguide": {
+                "conversation_id": held["conversation_id"],
+                "conversation_secret": held["conversation_secret"],
+            }
+        },
+    )
+    assert follow.model_extra["hlsguide"]["conversation_id"] == held["conversation_id"]
+    assert follow.model_extra["hlsguide"]["conversation_secret"] == held["conversation_secret"]
 
 
 async def test_extension_options_filter_and_mode(guide):

@@ -38,6 +38,8 @@ def test_ask_over_http_answers_and_continues_the_conversation(server, answers):
         "And who runs them?",
         "--conversation",
         answer["conversation_id"],
+        "--conversation-secret",
+        answer["conversation_secret"],
         "--json",
         env={"HLSGUIDE_SERVER_URL": server.url},
     )
@@ -76,3 +78,9 @@ def test_server_errors_are_reported_with_the_servers_reason(server):
     down = run("search", "targets", "--server", f"http://127.0.0.1:{free_port()}")
     assert down.exit_code == 2
     assert "cannot reach the server" in down.output
+
+
+def test_a_server_url_that_is_not_http_is_refused():
+    result = run("search", "targets", "--server", "file:///etc/passwd")
+    assert result.exit_code == 2
+    assert "the server must be an http:// or https:// URL" in result.output

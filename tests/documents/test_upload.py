@@ -186,3 +186,66 @@ async def test_the_server_reuses_the_child_parse(http, built, monkeypatch):
     response = await http.post("/v1/documents", files={"file": ("memo.txt", TEXT.encode())})
     assert response.status_code == 201, response.text
     assert "doc-memo" in built.searcher().snapshot.documents
+
+
+# A report with no authored units: wrapped lines, a pronoun that leans on the sentence before
+# it, a heading and a short fragment, as real uploads have.
+REPORT = [
+    "Kestrel Borough Council moved its young carers support from twelve small grants to one "
+    "shared learning fund in 2022.",
+    "It asked every funded group to bring one story of what went wrong to a monthly review.",
+    "Too short to stand.",
+    "The review changed two eligibility rules after carers said the forms excluded siblings.",
+]
+
+
+def report_pdf() -> bytes:
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Findings", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, " ".join(REPORT), new_x="LMARGIN", new_y="NEXT")  # wrapped lines
+    return bytes(pdf.output())
+
+
+def report_docx() -> bytes:
+    document = docx.Document()
+    document.add_heading("Findings", level=1)
+    for sentence in REPORT[:2]:
+        document.add_paragraph(sentence)
+    document.add_paragraph(" ".join(REPORT[2:]))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("filename", "content"), [("kestrel.pdf", report_pdf()), ("kestrel.docx", report_docx())]
+)
+async def test_answers_cite_uploads_without_units_coherently(http, built, filename, content):
+    from hlsguide.answer.evaluation import coherence
+
+    response = await http.post("/v1/documents", files={"file": (filename, content)})
+    assert response.status_code == 201, response.text
+    doc_id = response.json()["id"]
+    units = built.searcher().units(document_ids=[doc_id])
+    assert units
+    assert not any(u.kind in ("key_point", "question", "misreading") for u in units)
+
+    reply = await http.post(
+        "/v1/ask",
+        json={"question": "What did Kestrel Borough Council do with its young carers grants?"},
+    )
+    assert reply.status_code == 200, reply.text
+    answer = reply.json()
+    assert not answer["refused"]
+    cited = [c for c in answer["citations"] if c["document_id"] == doc_id]
+    assert cited, answer["answer"]
+    for citation in cited:
+        chunk = built.searcher().chunk(citation["chunk_id"])
+        assert citation["quote"] in chunk.text
+    assert "Kestrel Borough Council moved its young carers support" in " ".join(
+        answer["answer"].split()
+    )
+    dangling, fragments, repeats = coherence(answer["answer"])
+    assert (dangling, fragments, repeats) == (0, 0, 0), answer["answer"]

@@ -194,3 +194,24 @@ async def test_a_silent_workers_job_is_taken_over_without_redoing_stored_items(
     assert report["items"][0]["answer"]["answer_id"] == finished.answer.answer_id
     # The silent worker cannot report any more, nor close the job.
     assert not heartbeat_faq_job(store, job.id, "dead-worker")
+
+
+async def test_a_jobs_answers_belong_to_the_key_that_submitted_it(http, fixture_answers):
+    from hlsguide.storage.models import AnswerRecord, Conversation
+
+    key, record = create_api_key(fixture_answers.store, "curator", ["admin"])
+    headers = {"Authorization": f"Bearer {key}"}
+    response = await http.post(
+        "/v1/faq/jobs", json={"questions": FIXTURE_QUESTIONS[:1]}, headers=headers
+    )
+    job = response.json()
+    await wait_until_done(http, job["status_url"], headers)
+    stored = faq_job(fixture_answers.store, job["job_id"])
+    assert stored is not None
+    assert stored.owner == f"key:{record.id}"
+    report = (await http.get(f"/v1/faq/jobs/{job['job_id']}/result", headers=headers)).json()
+    answer_id = report["items"][0]["answer"]["answer_id"]
+    with fixture_answers.store.session() as session:
+        answer = session.get(AnswerRecord, answer_id)
+        conversation = session.get(Conversation, answer.conversation_id)
+    assert conversation.owner == f"key:{record.id}"  # found and erased with the key's data

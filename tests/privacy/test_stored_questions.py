@@ -1,4 +1,6 @@
-"""What is stored of a question with personal data in it, asked over real HTTP."""
+"""What is stored (and logged) of a question with personal data in it, asked over real HTTP."""
+
+import logging
 
 import httpx
 from sqlalchemy import select
@@ -34,6 +36,7 @@ def test_questions_and_comments_are_redacted_before_storage(built):
                 "answer_id": answer["answer_id"],
                 "rating": -1,
                 "comment": "Ring me on 020 7946 0958",
+                "conversation_secret": answer["conversation_secret"],
             },
         )
         assert feedback.status_code in (200, 201), feedback.text
@@ -52,3 +55,24 @@ def test_redaction_can_be_switched_off(built):
         httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60)
     with app.state.services.store.session() as session:
         assert session.scalars(select(AnswerRecord.question)).one() == QUESTION
+
+
+def test_personal_data_never_reaches_the_logs(built, caplog):
+    caplog.set_level(logging.DEBUG, logger="hlsguide")
+    caplog.set_level(logging.INFO)
+    with serving(_app(built)) as url:
+        answer = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60).json()
+        httpx.post(
+            f"{url}/v1/feedback",
+            json={
+                "answer_id": answer["answer_id"],
+                "rating": -1,
+                "comment": "Ring me on 020 7946 0958",
+                "conversation_secret": answer["conversation_secret"],
+            },
+        )
+    logged = "\n".join(record.getMessage() + repr(record.__dict__) for record in caplog.records)
+    assert any(r.getMessage() == "answer" for r in caplog.records)  # the answer was logged
+    for personal in ("John Smith", "john.smith@example.org", "07700 900123", "020 7946 0958"):
+        assert personal not in logged
+    assert answer["conversation_secret"] not in logged

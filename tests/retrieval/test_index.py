@@ -26,7 +26,12 @@ def test_first_build_indexes_every_document(built, embedder):
         "running-reviews",
         "case-riverside",
     }
-    assert snapshot.vectors.count() == len(snapshot.chunks) == len(embedder.texts)
+    assert snapshot.vectors.count() == len(snapshot.chunks)
+    # Chunks, then every unit's text and every authored prompt: each embedded exactly once.
+    units = snapshot.units.units
+    prompts = [u for u in units if u.prompt]
+    assert units
+    assert len(embedder.texts) == len(snapshot.chunks) + len(units) + len(prompts)
 
 
 def test_incremental_run_embeds_only_what_changed(built, embedder, corpus_dir):
@@ -45,9 +50,16 @@ def test_incremental_run_embeds_only_what_changed(built, embedder, corpus_dir):
     assert report.removed == ["running-reviews"]
     assert report.added == ["doc-extra"]
     assert sorted(report.unchanged) == ["case-riverside", "learning-loops"]
-    embedded_docs = {text.split("\n")[0].split(" > ")[0] for text in embedder.texts}
+    chunk_texts = [t for t in embedder.texts if "\n\n" in t]
+    embedded_docs = {text.split("\n")[0].split(" > ")[0] for text in chunk_texts}
     assert embedded_docs == {"Targets and gaming", "extra"}
     snapshot = built.searcher().snapshot
+    # Units of unchanged documents carry over with their vectors; only changed ones are embedded.
+    units_by_doc = {u.document_id for u in snapshot.units.units}
+    assert units_by_doc == {"case-riverside", "learning-loops", "target-gaming", "doc-extra"}
+    assert len(embedder.texts) - len(chunk_texts) == len(
+        [u for u in snapshot.units.units if u.document_id in {"target-gaming", "doc-extra"}]
+    )
     assert "running-reviews" not in snapshot.documents
     assert snapshot.vectors.count() == len(snapshot.chunks)
     assert any("four-hour" in c.text for c in snapshot.chunks)

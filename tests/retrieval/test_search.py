@@ -112,3 +112,14 @@ def test_hybrid_adds_the_passages_of_named_documents_as_a_third_ranking(built):
     got = [h.chunk.id for h in searcher.search(query, k=50)]
     assert got == [cid for cid, _ in expected if cid in got]
     assert got[0].startswith("learning-loops#")
+
+
+def test_filter_sets_are_built_once_per_request_not_per_chunk():
+    filters = SearchFilters(kinds=["case"], topics=["gaming"], principles=["human"])
+    matches = filters.matcher()
+    held = [cell.cell_contents for cell in matches.__closure__ or ()]
+    # The matcher closes over sets made when the request's filter was read: testing a chunk
+    # is set membership, never a rebuild of the request's lists.
+    assert frozenset({"case"}) in held
+    assert frozenset({"gaming"}) in held
+    assert all(not isinstance(value, list) for value in held)

@@ -14,6 +14,7 @@ from support.drafts import FLAGGED, draft_docx
 from hlsguide.corpus.loaders import load_document
 from hlsguide.review.formats import to_docx, to_html, to_markdown, write
 from hlsguide.review.models import Review
+from hlsguide.review.units import IndexedUnits
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "specification-riverside-homelessness.md"
 QN = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -110,3 +111,23 @@ def test_unknown_output_extension_is_refused(reviewer, tmp_path):
     review = reviewer.review(document)
     with pytest.raises(ValueError, match=r"\.docx, \.md, \.html, \.json"):
         write(review, tmp_path / "review.pdf", document, b"")
+
+
+def test_advice_units_come_from_the_index_not_the_corpus_files(review_retrieval, monkeypatch):
+    searcher = review_retrieval.searcher()
+    documents = sorted(searcher.snapshot.documents)
+    found = IndexedUnits(searcher).sentences(documents)
+    assert found
+    assert {s.kind for s in found} <= set(IndexedUnits.KINDS)
+    for sentence in found:  # each sentence is quoted exactly from the chunk it cites
+        assert sentence.quote in sentence.hit.chunk.text
+        assert sentence.hit.chunk.document_id == sentence.document_id
+    read_text = Path.read_text
+
+    def no_corpus_files(path: Path, *args, **kwargs) -> str:
+        if path.suffix == ".md":
+            raise AssertionError(f"{path} read at review time")
+        return read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", no_corpus_files)
+    assert IndexedUnits(searcher).sentences(documents) == found

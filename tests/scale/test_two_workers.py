@@ -63,7 +63,11 @@ def test_a_conversation_continues_on_the_other_worker(cluster):
     ).json()
     follow = httpx.post(
         f"{two}/v1/ask",
-        json={"question": "How did it pay providers?", "conversation_id": first["conversation_id"]},
+        json={
+            "question": "How did it pay providers?",
+            "conversation_id": first["conversation_id"],
+            "conversation_secret": first["conversation_secret"],
+        },
         timeout=120,
     )
     assert follow.status_code == 200, follow.text
@@ -84,7 +88,12 @@ def test_feedback_from_either_worker_is_in_one_report(cluster):
         comment = f"too thin, said on worker {n}"
         response = httpx.post(
             f"{url}/v1/feedback",
-            json={"answer_id": answer["answer_id"], "rating": -1, "comment": comment},
+            json={
+                "answer_id": answer["answer_id"],
+                "rating": -1,
+                "comment": comment,
+                "conversation_secret": answer["conversation_secret"],
+            },
         )
         assert response.status_code == 201
         comments.append(comment)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
+from support.answers import numbered_answer
 
 from hlsguide.answer.service import AnswerService
 from hlsguide.bootstrap import build_services
@@ -12,7 +13,6 @@ from hlsguide.storage import AnswerNotFoundError, Store
 from hlsguide.storage.answer_log import add_feedback, answers_since
 from hlsguide.storage.conversations import history, new_conversation, record_turn
 from hlsguide.storage.models import AnswerChannelData, AnswerRecord, ConversationTurn
-from hlsguide.types import Answer, Lens
 
 
 def service(settings, built, **changes) -> AnswerService:
@@ -67,29 +67,16 @@ def test_with_the_log_off_follow_ups_still_work_and_nothing_else_is_kept(setting
         add_feedback(answers.store, first.answer_id, -1, "no")
 
 
-def turn(conversation_id: str, n: int) -> Answer:
-    return Answer(
-        answer_id=f"a{n}",
-        question=f"question {n}",
-        standalone_query=f"question {n}",
-        answer="",
-        citations=[],
-        lens=Lens(principles={}),
-        mode="extractive",
-        conversation_id=conversation_id,
-    )
-
-
 def test_bare_turns_are_pruned_by_age_and_by_count(settings):
     store = Store(settings.resolved_database_url)
     old_conversation, conversation = new_conversation(store), new_conversation(store)
-    record_turn(store, turn(old_conversation, 0), timedelta(hours=24), keep_last=6)
+    record_turn(store, numbered_answer(0, old_conversation), timedelta(hours=24), keep_last=6)
     with store.session() as session, session.begin():
         session.execute(
             update(ConversationTurn).values(created_at=datetime.now(UTC) - timedelta(hours=25))
         )
     for n in range(1, 9):
-        record_turn(store, turn(conversation, n), timedelta(hours=24), keep_last=6)
+        record_turn(store, numbered_answer(n, conversation), timedelta(hours=24), keep_last=6)
     with store.session() as session:
         kept = session.scalars(select(ConversationTurn.id)).all()
     assert sorted(kept) == [f"a{n}" for n in range(3, 9)]  # the stale turn and the oldest two

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import func, select, update
+from support.answers import numbered_answer
 from support.services import serving
 from typer.testing import CliRunner
 
@@ -24,22 +25,12 @@ from hlsguide.storage.models import (
     RateLimitWindow,
 )
 from hlsguide.storage.rate_limits import DatabaseRateLimiter
-from hlsguide.types import Answer, Lens
 
 OLD = datetime.now(UTC) - timedelta(days=400)
 
 
 def answer(store: Store, n: int, conversation: str) -> str:
-    record = Answer(
-        answer_id=f"a{n}",
-        question=f"question {n}",
-        standalone_query=f"question {n}",
-        answer="...",
-        citations=[],
-        lens=Lens(principles={}),
-        mode="extractive",
-        conversation_id=conversation,
-    )
+    record = numbered_answer(n, conversation, "...")
     record_answer(store, record, "api")
     add_feedback(store, record.answer_id, 1, f"comment {n}")
     return record.answer_id

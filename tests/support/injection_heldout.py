@@ -9,14 +9,18 @@ import itertools
 from collections.abc import Callable
 from pathlib import Path
 
-import docx
-from docx.shared import Pt, RGBColor
-from fpdf import FPDF
-from fpdf.enums import TextMode
-
 from hlsguide.config import Settings
 from hlsguide.retrieval.chunking import split_section
-from support.injection import BENIGN, Fixture, _tags
+from support.injection import (
+    BENIGN,
+    Fixture,
+    _tags,
+    block_writer,
+    markdown_page,
+    write_docx,
+    write_html,
+    write_pdf,
+)
 
 # Written from the styles of the held-out set v3 (tests/fixtures/injection/heldout), none of them
 # in the training set: salutations to named assistants, role labels, "if you are an AI", links,
@@ -63,84 +67,24 @@ SPLIT = [
 ]
 
 
-def _pdf(path: Path, payload: str, how: str) -> None:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    # Helvetica is Latin-1; the payloads are ASCII but typographic quotes are not.
-    payload = payload.encode("latin-1", "replace").decode("latin-1")
-    for sentence in BENIGN[:2]:
-        pdf.multi_cell(0, 8, sentence, new_x="LMARGIN", new_y="NEXT")
-    if how == "visible":
-        pdf.multi_cell(0, 8, payload, new_x="LMARGIN", new_y="NEXT")
-    elif how == "white":
-        pdf.set_text_color(255, 255, 255)
-        pdf.multi_cell(0, 8, payload, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0, 0, 0)
-    elif how == "tiny":
-        pdf.set_font_size(1)
-        pdf.cell(0, 1, payload, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font_size(12)
-    pdf.multi_cell(0, 8, BENIGN[2], new_x="LMARGIN", new_y="NEXT")
-    if how == "invisible":
-        pdf.text_mode = TextMode.INVISIBLE
-        pdf.multi_cell(0, 8, payload, new_x="LMARGIN", new_y="NEXT")
-    pdf.output(str(path))
+def _text_page(block: str) -> str:
+    return f"{BENIGN[0]} {BENIGN[1]}\n\n{block}\n\n{BENIGN[2]}\n"
 
 
-def _docx(path: Path, payload: str, how: str) -> None:
-    document = docx.Document()
-    paragraph = document.add_paragraph(BENIGN[0] + " ")
-    run = paragraph.add_run(payload)
-    if how == "vanish":
-        run.font.hidden = True
-    elif how == "white":
-        run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-    elif how == "tiny":
-        run.font.size = Pt(1)
-    paragraph.add_run(" " + BENIGN[1])
-    document.add_paragraph(BENIGN[2])
-    document.save(path)
-
-
-def _html(path: Path, payload: str, how: str) -> None:
-    from html import escape
-
-    text = escape(payload)
-    block = {
-        "visible": f"<p>{text}</p>",
-        "font-size-zero": f'<p style="font-size:0">{text}</p>',
-        "opacity": f'<div style="opacity: 0">{text}</div>',
-        "visibility": f'<span style="visibility:hidden">{text}</span>',
-    }[how]
-    path.write_text(
-        f"<html><head><title>Pooled budgets</title></head><body><h1>Pooled budgets</h1>"
-        f"<p>{BENIGN[0]} {BENIGN[1]}</p>{block}<p>{BENIGN[2]}</p></body></html>"
-    )
-
-
-def _markdown(path: Path, payload: str, how: str) -> None:
-    block = {
-        "visible": payload,
-        "comment": f"<!--\n{payload}\n-->",
-        "tag-characters": _tags(payload),
-    }[how]
-    path.write_text(f"# Pooled budgets\n\n{BENIGN[0]} {BENIGN[1]}\n\n{block}\n\n{BENIGN[2]}\n")
-
-
-def _text(path: Path, payload: str, how: str) -> None:
-    block = {
-        "visible": payload,
-        "zero-width": "\u200c".join(payload),
-        "tag-characters": _tags(payload),
-    }[how]
-    path.write_text(f"{BENIGN[0]} {BENIGN[1]}\n\n{block}\n\n{BENIGN[2]}\n")
+_markdown = block_writer(
+    markdown_page,
+    {"visible": str, "comment": lambda p: f"<!--\n{p}\n-->", "tag-characters": _tags},
+)
+_text = block_writer(
+    _text_page,
+    {"visible": str, "zero-width": "\u200c".join, "tag-characters": _tags},
+)
 
 
 FORMATS: dict[str, tuple[str, Callable[[Path, str, str], None], tuple[str, ...]]] = {
-    "pdf": (".pdf", _pdf, ("white", "tiny", "invisible")),
-    "docx": (".docx", _docx, ("vanish", "white", "tiny")),
-    "html": (".html", _html, ("font-size-zero", "opacity", "visibility")),
+    "pdf": (".pdf", write_pdf, ("white", "tiny", "invisible")),
+    "docx": (".docx", write_docx, ("vanish", "white", "tiny")),
+    "html": (".html", write_html, ("font-size-zero", "opacity", "visibility")),
     "md": (".md", _markdown, ("comment", "tag-characters")),
     "txt": (".txt", _text, ("zero-width", "tag-characters")),
 }

@@ -18,6 +18,8 @@ import base64
 import re
 from dataclasses import dataclass
 
+from hlsguide.answer.links import strip_unknown_links
+from hlsguide.corpus.references import Bibliography
 from hlsguide.types import Answer, Citation, Lens, Publication
 
 EVIL_HOST = "evil.example"
@@ -334,3 +336,14 @@ HOSTILE_URLS = [
     f"https://{EVIL_HOST}/pub§N§) ![x](https://{EVIL_HOST}/img§N§.png",
     "https://doi.org/10.1000/§N§",
 ]
+
+
+def vouching_bibliography(texts: list[str], base: Bibliography | None = None) -> Bibliography:
+    """``base`` plus a reference for every URL in ``texts``: the answer core keeps a link only
+    when the references vouch for it, so a renderer test that must see hostile links arrive
+    (a references file a user added can name any URL) has its bibliography vouch for them."""
+    _, urls = strip_unknown_links("\n".join(texts), set())
+    entries = dict(base.entries) if base else {}
+    for i, url in enumerate(dict.fromkeys(urls)):
+        entries[f"vouched-{i}"] = {"id": f"vouched-{i}", "title": "Vouched link", "URL": url}
+    return Bibliography(entries)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Annotated, Protocol
 
 from fastapi import Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from hlsguide.admission.limits import RateLimiter
 from hlsguide.config import Settings
+from hlsguide.privacy.owners import Owner, key_owner, secret_owner
 from hlsguide.storage import Store
 from hlsguide.storage.api_keys import authenticate
 
@@ -34,6 +35,11 @@ class Caller:
     key_id: str | None
     scopes: tuple[str, ...]
     client: str
+
+    def owner(self, secret: str | None = None) -> Owner:
+        """Whose conversations and votes this caller's are: its API key's; without a key,
+        those of the conversation ``secret`` it presents (a new one when it presents none)."""
+        return key_owner(self.key_id) if self.key_id else secret_owner(secret)
 
 
 def _presented_key(request: Request) -> str | None:
@@ -86,3 +92,7 @@ def require_scope(scope: str):
 
 ASK = require_scope("ask")
 ADMIN = require_scope("admin")
+# The admitted caller, for routes that need to know who it is; the same dependency as the
+# router's, so it runs once per request.
+AskCaller = Annotated[Caller, ASK]
+AdminCaller = Annotated[Caller, ADMIN]

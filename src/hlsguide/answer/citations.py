@@ -18,6 +18,9 @@ class Draft:
 
     markdown: str
     quotes: dict[int, str] = field(default_factory=dict)
+    # The passages the markers name, when the generator added some (a unit found outside the
+    # retrieved passages brings its chunk); empty means the request's passages.
+    passages: list[Hit] = field(default_factory=list)
 
 
 def location(hit: Hit) -> str:

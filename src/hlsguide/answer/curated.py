@@ -181,20 +181,25 @@ class CuratedAnswers:
         """(entry id, best cosine over its phrasings) for every entry, most similar first."""
         return self._similarities(self._current(), query)
 
-    def _similarities(self, loaded: _Loaded, query: str) -> list[tuple[str, float]]:
+    def _similarities(
+        self, loaded: _Loaded, query: str, vector: list[float] | None = None
+    ) -> list[tuple[str, float]]:
         if not loaded.entries:
             return []
-        scores = loaded.vectors @ np.asarray(embed_query(self.retrieval.embedder, query))
+        if vector is None:
+            vector = embed_query(self.retrieval.embedder, query)
+        scores = loaded.vectors @ np.asarray(vector)
         best: dict[str, float] = {}
         for owner, score in zip(loaded.owners, scores.tolist(), strict=True):
             best[owner] = max(best.get(owner, -1.0), score)
         return sorted(best.items(), key=lambda pair: -pair[1])
 
-    def match(self, query: str) -> CuratedMatch | None:
+    def match(self, query: str, vector: list[float] | None = None) -> CuratedMatch | None:
         """The most similar curated answer at or above the threshold whose sources all still
-        hold in the live index; None otherwise (and when there are no curated answers)."""
+        hold in the live index; None otherwise (and when there are no curated answers). Pass
+        the query's ``vector`` when it is already embedded."""
         loaded = self._current()
-        for entry_id, similarity in self._similarities(loaded, query):
+        for entry_id, similarity in self._similarities(loaded, query, vector):
             if similarity < self.settings.curated_threshold:
                 break
             entry = loaded.entries[entry_id]

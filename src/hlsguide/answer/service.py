@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from hlsguide.answer.citations import Draft, verify
+from hlsguide.answer.citations import verify
 from hlsguide.answer.curated import CuratedAnswers
 from hlsguide.answer.generators import GenerationRequest, Generator, GeneratorError
+from hlsguide.answer.generators.base import Candidate
 from hlsguide.answer.generators.extractive import ExtractiveGenerator
 from hlsguide.answer.links import known_links, strip_unknown_links
 from hlsguide.answer.passages import screen_passages
@@ -23,7 +24,9 @@ from hlsguide.config import Settings
 from hlsguide.corpus.references import Bibliography
 from hlsguide.lens import ComplexityLens
 from hlsguide.observability.context import current_channel
+from hlsguide.privacy.owners import LOCAL, Owner
 from hlsguide.retrieval.embeddings import embed_query
+from hlsguide.retrieval.search import Searcher
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.retrieval.tokens import truncate_tokens
 from hlsguide.storage import Store
@@ -31,7 +34,7 @@ from hlsguide.storage.answer_log import AnswerLog
 from hlsguide.storage.conversations import history as conversation_history
 from hlsguide.storage.conversations import new_conversation
 from hlsguide.storage.models import AnswerRecord, ConversationTurn
-from hlsguide.types import Answer, Hit, Lens, SearchFilters
+from hlsguide.types import Answer, Chunk, Hit, Lens, SearchFilters
 
 log = logging.getLogger("hlsguide.answer")
 Mode = Literal["extractive", "llm"]
@@ -56,7 +59,8 @@ class Turn:
 
 @dataclass
 class Prepared:
-    """A question made ready to answer: standalone query, lens and passages."""
+    """A question made ready to answer: standalone query, lens, passages and the units of the
+    retrieved documents scored against the question (embedded once, in ``prepare``)."""
 
     question: str
     standalone_query: str
@@ -66,6 +70,10 @@ class Prepared:
     confidence: float
     mode: Mode
     timings: dict[str, float] = field(default_factory=dict)
+    owner: Owner = LOCAL
+    candidates: list[Candidate] = field(default_factory=list)
+    searcher: Searcher | None = None
+    vector: list[float] | None = None  # the embedded question, reused by the curated match
 
 
 def _ms(start: float) -> float:
@@ -139,42 +147,94 @@ class AnswerService:
         mode: Mode | None = None,
         top_k: int | None = None,
         earlier: Sequence[Turn] = (),
+        owner: Owner = LOCAL,
     ) -> Prepared:
         """Validate, condense a follow-up, analyse, retrieve. Raises QuestionError or
         ConversationNotFoundError before any work is logged. ``earlier`` (see ``replay``) is the
-        history of a new conversation; a stored ``conversation_id`` brings its own."""
+        history of a new conversation; a stored ``conversation_id`` brings its own, and only
+        its ``owner`` may continue it (for anyone else it is not found). Channels name the
+        caller; this process's own tools are LOCAL."""
         timings: dict[str, float] = {}
         question = validate_question(question, self.settings.max_question_tokens)
         mode = mode or self.settings.answer_mode
         start = time.perf_counter()
         history: Sequence[Turn | AnswerRecord | ConversationTurn]
         if conversation_id is None:
-            conversation_id, history = new_conversation(self.store), list(earlier)
+            conversation_id, history = new_conversation(self.store, owner.id), list(earlier)
         else:
-            history = conversation_history(self.store, conversation_id)
+            history = conversation_history(self.store, conversation_id, owner.id)
         standalone = self._standalone(question, history, mode)
         timings["condense_ms"] = _ms(start)
 
         start = time.perf_counter()
-        lens = self.lens.analyse(standalone, embed_query(self.retrieval.embedder, standalone))
+        # Instructions to the assistant are dropped before anything is embedded or searched;
+        # the question is embedded once and the vector serves the lens, search and composer.
+        query = self.lens.remainder(standalone) or standalone
+        vector = embed_query(self.retrieval.embedder, query)
+        timings["embed_ms"] = _ms(start)
+        start = time.perf_counter()
+        lens = self.lens.analyse(standalone, vector)
         timings["lens_ms"] = _ms(start)
 
         start = time.perf_counter()
         searcher = self.retrieval.searcher()
         k = top_k or self.settings.answer_passages
-        passages = searcher.search(standalone, k, filters)
+        passages = searcher.search(query, k, filters, vector=vector)
         if lens.also_retrieve:
             wanted = SearchFilters(document_ids=lens.also_retrieve)
             if filters is not None:
                 wanted = filters.model_copy(update={"document_ids": lens.also_retrieve})
             seen = {h.chunk.id for h in passages}
-            extra = [h for h in searcher.search(standalone, 3, wanted) if h.chunk.id not in seen]
+            extra = [
+                h
+                for h in searcher.search(query, 3, wanted, vector=vector)
+                if h.chunk.id not in seen
+            ]
             passages = passages + extra
+        candidates = self._candidates(searcher, vector, passages, filters)
         timings["retrieval_ms"] = _ms(start)
         confidence = max((h.dense_similarity or 0.0 for h in passages), default=0.0)
         return Prepared(
-            question, standalone, conversation_id, lens, passages, confidence, mode, timings
+            question,
+            standalone,
+            conversation_id,
+            lens,
+            passages,
+            confidence,
+            mode,
+            timings,
+            owner=owner,
+            candidates=candidates,
+            searcher=searcher,
+            vector=vector,
         )
+
+    def _candidates(
+        self,
+        searcher: Searcher,
+        vector: list[float],
+        passages: list[Hit],
+        filters: SearchFilters | None,
+    ) -> list[Candidate]:
+        """Units of the retrieved documents, plus the documents of the authored questions and
+        misreadings nearest the question (found through the unit index, before retrieval
+        ranks them), each scored against the question from its stored vectors."""
+        documents = list(dict.fromkeys(h.chunk.document_id for h in passages))
+        matches = filters.matcher() if filters is not None else None
+        for unit, similarity in searcher.nearest_units(
+            vector, k=self.settings.authored_candidates, by="prompt"
+        ):
+            allowed = matches is None or matches(searcher.chunk(unit.chunk_id))
+            if similarity >= self.settings.authored_min_similarity and allowed:
+                documents.append(unit.document_id)
+        documents = list(dict.fromkeys(documents))
+        rank = {d: r for r, d in enumerate(documents)}
+        return [
+            Candidate(unit, text_vector, similarity, prompt_similarity, rank[unit.document_id])
+            for unit, text_vector, similarity, prompt_similarity in searcher.snapshot.units.scored(
+                vector, documents
+            )
+        ]
 
     def _standalone(
         self,
@@ -215,7 +275,11 @@ class AnswerService:
         return turns
 
     def refuses(self, prepared: Prepared) -> bool:
-        """Refusal by construction: weak retrieval, or out of scope without a strong match."""
+        """Refusal by construction: nothing left once instructions are ignored, a request the
+        guide never fulfils (products, suppliers, fees), weak retrieval, or out of scope
+        without a strong match."""
+        if not prepared.lens.remainder or prepared.lens.has("decline"):
+            return True
         if prepared.confidence < self.settings.min_confidence:
             return True
         return (
@@ -239,6 +303,7 @@ class AnswerService:
             lens=prepared.lens,
             mode=prepared.mode,
             conversation_id=prepared.conversation_id,
+            conversation_secret=prepared.owner.secret,
             confidence=round(prepared.confidence, 4),
         )
         start = time.perf_counter()
@@ -246,17 +311,22 @@ class AnswerService:
             pass  # an approved answer, its sources re-verified against the live index
         elif self.refuses(prepared):
             answer.refused = True
-            answer.answer = render("refusal", covered=COVERED).strip()
+            answer.answer = "\n\n".join(
+                [*self._notices(prepared.lens), render("refusal", covered=COVERED).strip()]
+            )
         else:
-            request = GenerationRequest(prepared.standalone_query, prepared.lens, prepared.passages)
+            searcher = prepared.searcher
+            request = GenerationRequest(
+                prepared.lens.remainder or prepared.standalone_query,
+                prepared.lens,
+                prepared.passages,
+                prepared.candidates,
+                searcher.chunk_at if searcher is not None else None,
+            )
             body, answer.citations, answer.fallback, answer.mode = self._generate(
                 request, prepared.mode
             )
-            notices = []
-            if prepared.lens.has("injection"):
-                notices.append(render("injection_notice").strip())
-            if prepared.lens.has("legal_advice"):
-                notices.append(render("legal_notice").strip())
+            notices = self._notices(prepared.lens)
             answer.answer = "\n\n".join([*notices, body, sources_section(answer)])
         known = known_links(self.bibliography, answer.citations)
         answer.answer, _ = strip_unknown_links(answer.answer, known)
@@ -280,15 +350,46 @@ class AnswerService:
             observer(answer, channel)
         return answer
 
+    @staticmethod
+    def _notices(lens: Lens) -> list[str]:
+        """What the reader must know before the answer: ignored instructions, not legal advice."""
+        notices = []
+        if lens.has("injection"):
+            notices.append(render("injection_notice").strip())
+        if lens.has("legal_advice"):
+            notices.append(render("legal_notice").strip())
+        return notices
+
     def _serve_curated(self, prepared: Prepared, answer: Answer) -> bool:
         """The curated-answer hook (hlsguide.answer.curated): fill ``answer`` from an approved
         answer whose question matches and whose sources still hold; False when none does."""
-        match = self.curated.match(prepared.standalone_query)
+        match = self.curated.match(prepared.standalone_query, prepared.vector)
         if match is None:
             return False
         answer.curated, answer.mode, answer.citations = True, match.entry.mode, match.citations
         answer.answer = "\n\n".join([match.entry.answer.strip(), sources_section(answer)])
         return True
+
+    def _screened(self, request: GenerationRequest) -> GenerationRequest:
+        """``request`` as a model may see it: passages (and the chunks units bring along)
+        with what the detector flags or what directs the answer blanked, flagged units left
+        out."""
+        detector = self.extractive.detector
+        locate = request.locate
+
+        def screened_chunk(document_id: str, offset: int) -> Chunk | None:
+            chunk = locate(document_id, offset) if locate is not None else None
+            if chunk is None:
+                return None
+            return screen_passages(detector, [Hit(chunk=chunk, score=0.0)])[0].chunk
+
+        return GenerationRequest(
+            request.question,
+            request.lens,
+            screen_passages(detector, request.passages),
+            self.extractive.liftable(request.candidates),
+            screened_chunk,
+        )
 
     def _generate(self, request: GenerationRequest, mode: Mode):
         """(markdown, citations, fallback reason, mode used). An LLM answer without a valid
@@ -296,22 +397,21 @@ class AnswerService:
         fallback = None
         if mode == "llm":
             # The model never sees what the detector flags; the rest is marked as data.
-            screened = GenerationRequest(
-                request.question,
-                request.lens,
-                screen_passages(self.extractive.detector, request.passages),
-            )
+            screened = self._screened(request)
             try:
+                draft = self.llm.generate(screened)
                 markdown, citations, _ = verify(
-                    self.llm.generate(screened), screened.passages, self.bibliography
+                    draft, draft.passages or screened.passages, self.bibliography
                 )
                 if citations:
                     return markdown, citations, None, "llm"
                 fallback = "the language model's answer carried no valid citation"
             except GeneratorError as exc:
                 fallback = str(exc)
-        draft: Draft = self.extractive.generate(request)
-        markdown, citations, _ = verify(draft, request.passages, self.bibliography)
+        draft = self.extractive.generate(request)
+        markdown, citations, _ = verify(
+            draft, draft.passages or request.passages, self.bibliography
+        )
         return markdown, citations, fallback, "extractive"
 
     def ask(self, question: str, **options) -> Answer:

@@ -26,7 +26,17 @@ from hlsguide.api.middleware import (
     SecurityHeadersMiddleware,
     TimeoutMiddleware,
 )
-from hlsguide.api.routes import ask, documents, feedback, health, metrics, review, search, sources
+from hlsguide.api.routes import (
+    ask,
+    conversations,
+    documents,
+    feedback,
+    health,
+    metrics,
+    review,
+    search,
+    sources,
+)
 from hlsguide.api.routes import faq as faq_routes
 from hlsguide.bootstrap import Services, build_services
 from hlsguide.channels import openai_compat
@@ -161,7 +171,7 @@ def create_app(
 
     app.include_router(health.router)
     app.include_router(metrics.router)
-    for module in (search, ask, sources, feedback):
+    for module in (search, ask, sources, feedback, conversations):
         app.include_router(module.router, dependencies=[ASK])
     # The route takes the ask scope itself: it reads the caller to allow index=true to admins.
     app.include_router(review.router)

@@ -9,6 +9,8 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hlsguide.asgi import HTTPMiddleware
+
 # Headers every response carries unless its route set its own (the widget sets its own CSP).
 SECURITY_HEADERS = {
     b"x-content-type-options": b"nosniff",
@@ -26,16 +28,10 @@ _DOCS_CSP = (
 )
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HTTPMiddleware):
     """Adds SECURITY_HEADERS (and no-store caching for API routes) where absent."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
 
         async def send_with_headers(message: Message) -> None:
@@ -56,18 +52,15 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class TimeoutMiddleware:
+class TimeoutMiddleware(HTTPMiddleware):
     """504 for a request whose response has not started in time. Once a response starts (a
     stream, say) it runs to its end: streams are bounded by the answer gate instead."""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
-        self.app = app
+        super().__init__(app)
         self.seconds = seconds
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = asyncio.Event()
 
         async def tracking_send(message: Message) -> None:
@@ -102,7 +95,7 @@ class BodyTooLargeError(HTTPException):
         super().__init__(413, f"the request body is larger than the {limit}-byte limit")
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HTTPMiddleware):
     """413 for a body over its limit: at once when Content-Length says so, else as soon as the
     streamed bytes pass it, so an oversized body is never buffered whole.
 
@@ -110,7 +103,7 @@ class BodyLimitMiddleware:
     """
 
     def __init__(self, app: ASGIApp, default: int, limits: dict[str, int]) -> None:
-        self.app = app
+        super().__init__(app)
         self.default = default
         self.limits = limits
 
@@ -121,10 +114,7 @@ class BodyLimitMiddleware:
                 return limit
         return self.default
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:

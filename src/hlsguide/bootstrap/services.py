@@ -37,21 +37,11 @@ def open_store(settings: Settings) -> Store:
 
 
 class Services:
-    """The services of one process. Tests pass the parts they share (an indexed retrieval
-    service, an answer service) and the rest is built around them."""
+    """The services of one process, each built on first use. ``build_services`` fills in the
+    parts a caller already holds (a test's indexed retrieval or answer service)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        retrieval: RetrievalService | None = None,
-        answers: AnswerService | None = None,
-        store: Store | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # A given part fills its cached property: nothing is built twice.
-        given = {"retrieval": retrieval, "answers": answers, "store": store}
-        self.__dict__.update({name: part for name, part in given.items() if part is not None})
 
     @cached_property
     def retrieval(self) -> RetrievalService:
@@ -119,14 +109,15 @@ def build_services(
     """The services for ``settings`` (environment and .env when None). A caller that already
     holds a retrieval or answer service (a test sharing one index) passes it in; the bundle
     then shares its store and bibliography."""
+    # A given part fills its cached property, so nothing is built twice.
     if answers is not None:
-        services = Services(
-            settings or answers.settings,
-            retrieval=retrieval or answers.retrieval,
-            answers=answers,
-            store=answers.store,
-        )
+        services = Services(settings or answers.settings)
+        services.answers = answers
+        services.store = answers.store
         services.bibliography = answers.bibliography
-        return services
-    settings = settings or (retrieval.settings if retrieval else Settings())
-    return Services(settings, retrieval=retrieval)
+        retrieval = retrieval or answers.retrieval
+    else:
+        services = Services(settings or (retrieval.settings if retrieval else Settings()))
+    if retrieval is not None:
+        services.retrieval = retrieval
+    return services

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hlsguide.cli import db, evaluate, keys
+from hlsguide.cli import db, evaluate, keys, privacy
 from hlsguide.cli import faq as faq_commands
 from hlsguide.cli.ask import ask
 from hlsguide.cli.index import index
@@ -30,6 +30,7 @@ app.command()(mcp)
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(keys.app, name="keys")
 app.add_typer(db.app, name="db")
+app.add_typer(privacy.app, name="privacy")
 app.add_typer(faq_commands.app, name="faq")
 app.command()(insights)
 app.command()(review)

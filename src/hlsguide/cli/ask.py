@@ -19,6 +19,14 @@ def ask(
     conversation: Annotated[
         str | None, typer.Option("--conversation", help="Continue this conversation id.")
     ] = None,
+    secret: Annotated[
+        str | None,
+        typer.Option(
+            "--conversation-secret",
+            help="With --server and no API key: the conversation's secret (printed with its "
+            "first answer).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     server: Annotated[str | None, typer.Option("--server", help=SERVER_HELP)] = None,
 ) -> None:
@@ -30,7 +38,12 @@ def ask(
     if url:
         from hlsguide.types import Answer
 
-        body = {"question": question, "mode": chosen, "conversation_id": conversation}
+        body = {
+            "question": question,
+            "mode": chosen,
+            "conversation_id": conversation,
+            "conversation_secret": secret,
+        }
         answer = Answer.model_validate(post(url, "/v1/ask", body, key))
     else:
         answer = _ask_here(question, chosen, conversation)
@@ -42,8 +55,9 @@ def ask(
 
     console.print(Markdown(answer.answer))
     fallback = f" (fallback: {answer.fallback})" if answer.fallback else ""
+    held = f" (secret {answer.conversation_secret})" if answer.conversation_secret else ""
     console.print(
-        f"[dim]mode {answer.mode}{fallback} · conversation {answer.conversation_id}"
+        f"[dim]mode {answer.mode}{fallback} · conversation {answer.conversation_id}{held}"
         f" · {answer.timings.get('total_ms', 0):.0f} ms[/]"
     )
 

@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from hlsguide.bootstrap import Services
 
 console = Console()
@@ -26,3 +28,27 @@ def services() -> Services:
     from hlsguide.bootstrap import build_services
 
     return build_services()
+
+
+def progress_bar(label: str, note: str) -> Progress:
+    """A progress bar on stderr: ``label``, the bar, done of total, ``note`` (rich markup,
+    may name task fields), time taken and time left."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(note),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=errors,
+    )

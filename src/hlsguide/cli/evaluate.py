@@ -52,11 +52,14 @@ def retrieval(
 
 @app.command()
 def answers(
-    questions: Annotated[Path, typer.Option("--questions", help="YAML question set.")],
+    questions: Annotated[
+        list[Path], typer.Option("--questions", help="YAML question set (repeat for several).")
+    ],
     mode: Annotated[str | None, typer.Option("--mode", help="extractive or llm.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Key-fact coverage, citation validity, adversarial handling and latency of answers."""
+    """Key-fact coverage, citation validity, coherence, adversarial handling and latency of
+    answers, per question set (each reported on its own) and per question kind."""
     if mode not in (None, "extractive", "llm"):
         fail(f"--mode must be 'extractive' or 'llm', not '{mode}'")
     from hlsguide.answer.evaluation import evaluate_answers
@@ -64,30 +67,67 @@ def answers(
     from hlsguide.retrieval.service import IndexNotReadyError
 
     try:
-        items = load_questions(questions)
-        result = evaluate_answers(services().answers, items, mode)
+        sets = [(path, load_questions(path)) for path in questions]
+        service = services().answers
+        results = [(path, evaluate_answers(service, items, mode)) for path, items in sets]
     except (ValueError, IndexNotReadyError) as exc:
         fail(str(exc))
     if as_json:
-        console.print(result.model_dump_json(indent=2))
+        payload = {str(path): result.model_dump() for path, result in results}
+        console.print_json(data=payload)
         return
-    table = Table("question", "coverage", "citations valid", "expect", "refused", "ms")
+    for path, result in results:
+        _print_answers(path, result)
+
+
+def _print_answers(path: Path, result) -> None:
+    table = Table(
+        "question",
+        "kind",
+        "coverage",
+        "citations valid",
+        "coherence",
+        "expect",
+        "refused",
+        "ms",
+        title=str(path),
+    )
     for s in result.scores:
+        problems = ", ".join(
+            f"{n} {what}"
+            for n, what in (
+                (s.dangling, "dangling"),
+                (s.fragments, "fragment"),
+                (s.repeats, "repeat"),
+            )
+            if n
+        )
         table.add_row(
             s.id,
+            s.kind,
             "-" if s.key_fact_coverage is None else f"{s.key_fact_coverage:.2f}",
             "-" if s.citation_validity is None else f"{s.citation_validity:.2f}",
+            problems or "ok",
             "-" if s.expect is None else f"{s.expect}: {'yes' if s.expect_handled else 'NO'}",
             "yes" if s.refused else "",
             f"{s.latency_ms:.0f}",
         )
     console.print(table)
+    kinds = " · ".join(
+        f"{kind} {k.questions}q"
+        + ("" if k.mean_key_fact_coverage is None else f" {k.mean_key_fact_coverage:.3f}")
+        for kind, k in result.by_kind.items()
+    )
     console.print(
-        f"mean key-fact coverage {result.mean_key_fact_coverage:.3f} "
+        f"{path}: mean key-fact coverage {result.mean_key_fact_coverage:.3f} "
         f"(threshold {result.threshold}) · citation validity {result.citation_validity:.3f} · "
-        f"expect handled {result.expect_handled} · refused {result.refused} · "
+        f"expect handled {result.expect_handled} ({result.expect_labelled} labelled) · "
+        f"refused {result.refused} (in scope {result.in_scope_refused}) · answers with dangling "
+        f"openers {result.answers_with_dangling_opener}, fragments "
+        f"{result.answers_with_fragment}, repeats {result.answers_with_repeat} · "
         f"latency p50 {result.latency_p50_ms:.0f} ms, p95 {result.latency_p95_ms:.0f} ms"
     )
+    console.print(f"by kind (coverage): {kinds}\n")
 
 
 @app.command("review")

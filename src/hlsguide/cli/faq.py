@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from typer.core import TyperGroup
 
-from hlsguide.cli.common import console, errors, fail, services
+from hlsguide.cli.common import console, errors, fail, progress_bar, services
 from hlsguide.faq import DEFAULT_TITLE
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from hlsguide.answer.service import AnswerService
     from hlsguide.faq.checkpoint import Checkpoint
     from hlsguide.faq.questions import FaqQuestion
@@ -49,29 +45,6 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _progress() -> Progress:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("failed {task.fields[failed]}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=False,
-    )
-
-
 def _run_with_progress(
     service: AnswerService,
     questions: list[FaqQuestion],
@@ -80,10 +53,12 @@ def _run_with_progress(
     checkpoint: Checkpoint,
 ) -> tuple[list[ItemResult], int]:
     """(results in input order, items reused from the checkpoint)."""
+    import asyncio
+
     from hlsguide.faq.runner import pending, run_batch
 
     todo, reused = pending(questions, mode, checkpoint)
-    with _progress() as progress:
+    with progress_bar("{task.description}", "failed {task.fields[failed]}") as progress:
         task = progress.add_task("answering", total=len(questions), completed=len(reused), failed=0)
         failures = 0
 
@@ -212,6 +187,8 @@ def approve(
 ) -> None:
     """Approve reviewed answers: each becomes a YAML file in HLSGUIDE_CURATED_DIR (commit it),
     served by /v1/ask for matching questions while its sources hold."""
+    from rich.table import Table
+
     from hlsguide.answer.curated import CuratedAnswers, CuratedStore
     from hlsguide.faq.approval import approve as approve_items
     from hlsguide.faq.approval import load_batch

@@ -77,6 +77,8 @@ def _report_dict(report: IndexReport) -> dict:
         "rescanned": report.rescanned,
         "chunks": report.chunks,
         "embedded_chunks": report.embedded_chunks,
+        "units": report.units,
+        "embedded_units": report.embedded_units,
         "generation": report.generation,
         "seconds": round(report.seconds, 3),
     }
@@ -93,6 +95,8 @@ def _print_summary(report: IndexReport) -> None:
         ("failed", len(report.failed)),
         ("chunks in index", report.chunks),
         ("chunks embedded", report.embedded_chunks),
+        ("units in index", report.units),
+        ("units embedded", report.embedded_units),
         ("generation", report.generation or "(none)"),
         ("seconds", f"{report.seconds:.1f}"),
     ):

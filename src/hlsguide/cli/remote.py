@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hlsguide.cli.common import fail
@@ -22,25 +23,34 @@ def server_and_key(server: str | None) -> tuple[str | None, str | None]:
 
 
 def post(server: str, path: str, body: dict[str, Any], api_key: str | None) -> Any:
-    """POST ``body`` as JSON; the decoded reply, or exit 2 with the server's own reason."""
-    import httpx
+    """POST ``body`` as JSON; the decoded reply, or exit 2 with the server's own reason.
+    The standard library's client: importing httpx would cost more than the request."""
+    import urllib.error
+    import urllib.request
 
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    url = server.rstrip("/") + path
+    if not server.startswith(("http://", "https://")):  # urllib would also open file: URLs
+        fail(f"the server must be an http:// or https:// URL, not '{server}'")
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    request = urllib.request.Request(
+        server.rstrip("/") + path, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
     try:
-        response = httpx.post(url, json=body, headers=headers, timeout=TIMEOUT_SECONDS)
-    except httpx.HTTPError as exc:
-        fail(f"cannot reach the server at {server}: {exc}")
-    if response.is_error:
-        fail(f"the server answered {response.status_code}: {_reason(response)}")
-    return response.json()
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        fail(f"the server answered {exc.code}: {_reason(exc.read(), exc.reason)}")
+    except (urllib.error.URLError, OSError) as exc:
+        fail(f"cannot reach the server at {server}: {getattr(exc, 'reason', exc)}")
 
 
-def _reason(response: Any) -> str:
+def _reason(raw: bytes, phrase: str) -> str:
+    text = raw.decode("utf-8", "replace")
     try:
-        detail = response.json().get("detail", response.text)
-    except ValueError:
-        return response.text.strip() or response.reason_phrase
+        detail = json.loads(text).get("detail", text)
+    except (ValueError, AttributeError):
+        return text.strip() or phrase
     if isinstance(detail, list):  # FastAPI's validation errors: say what was wrong
         return "; ".join(str(item.get("msg", item)) for item in detail)
     return str(detail)

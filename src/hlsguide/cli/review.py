@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hlsguide.cli.common import console, errors, fail, services
+from hlsguide.cli.common import console, fail, progress_bar, services
 
 
 def review(
@@ -24,15 +24,6 @@ def review(
     """Flag paragraphs that set provider targets, pay by results, claim attribution, fix
     output counts or re-tender often, with cited suggestions of what to write instead.
     The draft is read in memory: nothing is stored or indexed."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from hlsguide.documents.service import UploadError
     from hlsguide.retrieval.service import IndexNotReadyError
     from hlsguide.review.formats import FORMATS, write
@@ -47,15 +38,7 @@ def review(
     reviewer = services().review
     try:
         document = reviewer.read(data, draft.name)
-        with Progress(
-            TextColumn("[bold]reviewing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("paragraphs"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=errors,
-        ) as bar:
+        with progress_bar("reviewing", "paragraphs") as bar:
             task = bar.add_task("review", total=None)
             result = reviewer.review(
                 document, lambda done, total: bar.update(task, completed=done, total=total)

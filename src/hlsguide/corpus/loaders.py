@@ -18,8 +18,10 @@ from hlsguide.corpus.frontmatter import (
     split_front_matter,
     validate_front_matter,
 )
+from hlsguide.corpus.markup import citation_keys
 from hlsguide.corpus.sanitize import Findings, clean_text
-from hlsguide.types import USER_KIND, Section, SourceDocument
+from hlsguide.corpus.units import parse_units
+from hlsguide.types import USER_KIND, Section, SourceDocument, Unit
 
 # The title starts at a non-blank and runs to the line end; closing #s are stripped in code,
 # because a lazy title followed by [ \t#]*$ is quadratic on long runs of blanks.
@@ -158,9 +160,25 @@ def load_markdown(path: Path, data: bytes) -> SourceDocument:
             )
         except FrontMatterError as exc:
             raise IngestError(path, f"front matter: {exc}") from exc
-        sections = markdown_sections(_clean_markdown(body, findings), body_start)
+        cleaned = _clean_markdown(body, findings)
+        sections = markdown_sections(cleaned, body_start)
         if not sections:
             raise IngestError(path, "the document has front matter but no body")
+        units = [
+            Unit(
+                id=f"{meta.id}~{n}",
+                document_id=meta.id,
+                kind=u.kind,
+                text=u.text,
+                prompt=u.prompt,
+                start=body_start + u.start,
+                end=body_start + u.end,
+                title=meta.title,
+                doc_kind=meta.kind,
+                citations=citation_keys(u.text),
+            )
+            for n, u in enumerate(parse_units(cleaned, meta.kind))
+        ]
         return SourceDocument(
             id=meta.id,
             title=meta.title,
@@ -173,6 +191,7 @@ def load_markdown(path: Path, data: bytes) -> SourceDocument:
             references=meta.references,
             sections=sections,
             warnings=findings.messages,
+            units=units,
         )
     if folder_kind:
         raise IngestError(path, "corpus documents need YAML front matter")

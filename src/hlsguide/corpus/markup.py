@@ -28,3 +28,18 @@ def plain_words(text: str) -> list[str]:
     text = CITATION_GROUP.sub(" ", text)
     text = CROSS_LINK.sub(lambda m: m.group(1).replace("-", " "), text)
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
+
+
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
+
+
+def display_text(raw: str) -> str:
+    """Text as a reader sees it: citation markup, list markers and emphasis removed, links kept
+    as words, whitespace (wrapped lines included) collapsed."""
+    text = CITATION_GROUP.sub("", raw)
+    text = CROSS_LINK.sub(lambda m: m.group(1).replace("-", " "), text)
+    text = _LIST_MARK.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    text = re.sub(r"(?<!\s)\s+([.,;:!?])", r"\1", text)  # starts only at a run's start
+    return " ".join(text.split()).strip()

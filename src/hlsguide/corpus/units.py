@@ -72,8 +72,11 @@ DANGLING_OPENERS = frozenset(
     ]
 )
 # Abbreviations whose full stop does not end a sentence.
-_ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|et al|pp?|Dr|Mr|Mrs|Ms|St|No|vs|c|cf)\.", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+_ABBREVIATIONS = re.compile(
+    r"\b(?:e\.g|i\.e|et al|pp?|Dr|Mr|Mrs|Ms|St|vs|c|cf)\.|\bNo\.(?=\s*\d)", re.I
+)
+# A sentence ends at a stop, after any closing quotes, brackets or emphasis ("**Map it.** Then").
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\*\*|__|\*|_)?[\"”’)]*\s+(?=[\"“‘(*_]*[A-Z0-9])")
 _H2 = re.compile(r"^## +(.+?)\s*$", re.M)
 _H3 = re.compile(r"^### +(.+?)\s*$", re.M)
 _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+", re.M)
@@ -173,11 +176,31 @@ def is_steps(title: str) -> bool:
     return title == STEPS or title.startswith(STEPS + " ")
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of ``text``, whitespace trimmed; abbreviations
+    such as "e.g." do not end one. Line breaks inside a sentence (wrapped PDF text) do not."""
+    # The substitution keeps every length, so offsets in ``protected`` are offsets in ``text``.
+    protected = _ABBREVIATIONS.sub(lambda m: m.group(0).replace(".", "\0"), text)
+    spans, cursor = [], 0
+    for boundary in [*_SENTENCE_END.finditer(protected), None]:
+        # Closing quotes and brackets after the full stop belong to the sentence.
+        closers = (
+            len(boundary.group(0)) - len(boundary.group(0).lstrip('"”’)*_')) if boundary else 0
+        )
+        end = boundary.start() + closers if boundary else len(text)
+        piece = text[cursor:end]
+        if piece.strip():
+            start = cursor + len(piece) - len(piece.lstrip())
+            spans.append((start, start + len(piece.strip())))
+        if boundary is None:
+            break
+        cursor = boundary.end()
+    return spans
+
+
 def sentences(text: str) -> list[str]:
     """Sentences of unit text; abbreviations such as "e.g." do not end one."""
-    protected = _ABBREVIATIONS.sub(lambda m: m.group(0).replace(".", "\0"), text.strip())
-    parts = _SENTENCE_END.split(protected)
-    return [p.replace("\0", ".").strip() for p in parts if p.strip()]
+    return [text[start:end] for start, end in sentence_spans(text)]
 
 
 def first_word(text: str) -> str:

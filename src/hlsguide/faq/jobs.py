@@ -20,6 +20,7 @@ from hlsguide.config import Settings
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.faq.results import BatchReport, ItemResult
 from hlsguide.faq.runner import Asker, run_batch
+from hlsguide.privacy.owners import LOCAL, Owner
 from hlsguide.retrieval.index import current_generation
 from hlsguide.storage import Store
 from hlsguide.storage.faq_jobs import (
@@ -69,11 +70,17 @@ class FaqJobs:
         return timedelta(seconds=self.settings.faq_job_lease_seconds)
 
     def submit(
-        self, questions: list[FaqQuestion], mode: str, concurrency: int, title: str
+        self,
+        questions: list[FaqQuestion],
+        mode: str,
+        concurrency: int,
+        title: str,
+        owner: str | None = None,
     ) -> FaqJob:
-        """Store a queued job (the caller then starts it with ``start``)."""
+        """Store a queued job submitted by ``owner`` (the caller then starts it with
+        ``start``)."""
         return create_faq_job(
-            self.store, mode, title, concurrency, [q.model_dump() for q in questions]
+            self.store, mode, title, concurrency, [q.model_dump() for q in questions], owner
         )
 
     def start(self, job_id: str) -> None:
@@ -123,6 +130,7 @@ class FaqJobs:
                 mode=job.mode,
                 concurrency=job.concurrency,
                 sink=JobSink(self.store, job_id),
+                owner=Owner(job.owner) if job.owner else LOCAL,
             )
             await asyncio.to_thread(finish_faq_job, self.store, job_id, self.worker, "done")
         except asyncio.CancelledError:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from hlsguide.faq.questions import FaqQuestion
 from hlsguide.faq.results import ItemResult
+from hlsguide.privacy.owners import LOCAL, Owner
 from hlsguide.types import Answer
 
 CHANNEL = "faq"
@@ -39,27 +40,23 @@ class ResultSink(Protocol):
         ...
 
 
-def _ask_one(asker: Asker, question: FaqQuestion, mode: str, sink: ResultSink) -> ItemResult:
+def _ask_one(
+    asker: Asker, question: FaqQuestion, mode: str, sink: ResultSink, owner: Owner
+) -> ItemResult:
+    answer, error = None, None
     try:
-        answer = asker.ask(question.question, mode=mode, channel=CHANNEL)
-        result = ItemResult(
-            id=question.id,
-            question=question.question,
-            group=question.group,
-            mode=mode,
-            status="ok",
-            answer=answer,
-        )
+        answer = asker.ask(question.question, mode=mode, channel=CHANNEL, owner=owner)
     except Exception as exc:  # one failing question never stops the batch
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
-        result = ItemResult(
-            id=question.id,
-            question=question.question,
-            group=question.group,
-            mode=mode,
-            status="failed",
-            error=error,
-        )
+    result = ItemResult(
+        id=question.id,
+        question=question.question,
+        group=question.group,
+        mode=mode,
+        status="failed" if error else "ok",
+        answer=answer,
+        error=error,
+    )
     sink.record(result)
     return result
 
@@ -85,8 +82,10 @@ async def run_batch(
     concurrency: int,
     sink: ResultSink,
     on_result: Callable[[ItemResult], None] | None = None,
+    owner: Owner = LOCAL,
 ) -> list[ItemResult]:
-    """Answer every question not already finished in ``sink``; results in input order."""
+    """Answer every question not already finished in ``sink``, in conversations of
+    ``owner``'s (the job's submitter); results in input order."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     todo, results = pending(questions, mode, sink)
@@ -94,7 +93,7 @@ async def run_batch(
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="hlsguide-faq")
 
     async def one(question: FaqQuestion) -> None:
-        result = await loop.run_in_executor(pool, _ask_one, asker, question, mode, sink)
+        result = await loop.run_in_executor(pool, _ask_one, asker, question, mode, sink, owner)
         results[question.id] = result
         if on_result is not None:
             on_result(result)

@@ -61,6 +61,12 @@ class ComplexityLens:
         self._principle_threshold = float(lexicon["principle_threshold"])
         self._pattern_weight = float(lexicon["pattern_weight"])
         self._framings = _rules(lexicon["framings"])
+        self._injection = next(r for r in self._framings if r.name == "injection")
+        self._clause_separators = re.compile(lexicon["clause_separators"], re.IGNORECASE)
+        self._kinds = [
+            (spec.get("kind", name), _compile(spec["patterns"]))
+            for name, spec in lexicon["question_kinds"].items()
+        ]
         self._signals = _rules(lexicon["signals"])
         scope = lexicon["scope"]
         self._scope_patterns = _compile(scope["patterns"])
@@ -70,17 +76,37 @@ class ComplexityLens:
         self._principle_vectors = vectors[: len(prototypes)]
         self._scope_vectors = vectors[len(prototypes) :]
 
+    def remainder(self, question: str) -> str:
+        """``question`` without its clauses addressed to the assistant ("ignore your
+        instructions", "print your system prompt"): what is left to answer, maybe nothing."""
+        if not self._injection.evidence(question):
+            return question
+        clauses = [c for c in self._clause_separators.split(question) if c and c.strip()]
+        kept = [c.strip() for c in clauses if not self._injection.evidence(c)]
+        text = re.sub(r"^(and\s+)?then\s+", "", " ".join(kept), flags=re.IGNORECASE)
+        text = text.strip(" ,;:")
+        return text[:1].upper() + text[1:]
+
+    def kind(self, question: str) -> str:
+        """The question kind (``question_kinds`` in the lexicon), "general" when none fits."""
+        for name, patterns in self._kinds:
+            if any(p.search(question) for p in patterns):
+                return name
+        return "general"
+
     def analyse(self, question: str, question_vector: list[float] | None = None) -> Lens:
-        """The lens for ``question`` (pass its embedding if it is already computed)."""
+        """The lens for ``question``. Pass the embedding of ``remainder(question)`` when it is
+        already computed; the kind, scope and principles are judged on that remainder."""
+        remainder = self.remainder(question)
         vector = np.asarray(
             question_vector
             if question_vector is not None
-            else self._embedder.embed_documents([question])[0]
+            else self._embedder.embed_documents([remainder or question])[0]
         )
         similarity = self._principle_vectors @ vector
         principles: dict[str, float] = {}
         for (name, rule), sim in zip(self._principles.items(), similarity, strict=True):
-            hits = len(rule.evidence(question))
+            hits = len(rule.evidence(remainder))
             principles[name] = round(
                 min(1.0, max(0.0, float(sim)) + self._pattern_weight * hits), 3
             )
@@ -95,8 +121,8 @@ class ComplexityLens:
             if (ev := r.evidence(question))
         ]
         scope_similarity = float(max(self._scope_vectors @ vector))
-        in_scope_words = any(p.search(question) for p in self._scope_patterns)
-        out_of_scope = not in_scope_words and scope_similarity < self._scope_min
+        in_scope_words = any(p.search(remainder) for p in self._scope_patterns)
+        out_of_scope = not remainder or (not in_scope_words and scope_similarity < self._scope_min)
         also = [
             d
             for r in self._framings
@@ -111,4 +137,6 @@ class ComplexityLens:
             out_of_scope=out_of_scope,
             scope_similarity=round(scope_similarity, 3),
             also_retrieve=list(dict.fromkeys(also)),
+            kind=self.kind(remainder) if remainder else "general",
+            remainder=remainder,
         )

@@ -7,6 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hlsguide.asgi import HTTPMiddleware
 from hlsguide.observability.context import accept_or_new, current_channel, request_id
 from hlsguide.observability.metrics import Metrics
 
@@ -30,17 +31,14 @@ def channel_of(path: str, declared: str | None) -> str:
     return next((name for prefix, name in _BY_PATH if path.startswith(prefix)), "api")
 
 
-class RequestObservabilityMiddleware:
+class RequestObservabilityMiddleware(HTTPMiddleware):
     """Outermost middleware, so its timing and status cover everything inside."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         rid = accept_or_new(headers.get("x-request-id"))
         token = request_id.set(rid)

@@ -4,7 +4,8 @@ Layout under ``<data_dir>/index``::
 
     CURRENT            name of the live generation (replaced atomically)
     .writer.lock       held (flock) by the one process that is indexing
-    gen-<stamp>/       manifest.json, chunks.jsonl, bm25/, chroma/ (embedded mode)
+    gen-<stamp>/       manifest.json, chunks.jsonl, bm25/, chroma/ (embedded mode),
+                       units.jsonl with unit_vectors.npy and unit_prompt_vectors.npy
 
 A run stages a complete new generation (carrying unchanged documents' vectors over, embedding
 only what changed) and only then rewrites CURRENT. A run that fails or is killed part-way
@@ -31,10 +32,11 @@ from hlsguide.retrieval.chunking import chunk_document
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.injection import InjectionDetector, load_detector, screen
 from hlsguide.retrieval.lexical import LexicalIndex
+from hlsguide.retrieval.units import UnitIndex, document_units
 from hlsguide.retrieval.vector_store import VectorStore, VectorStoreFactory, chroma_stores
 from hlsguide.types import Chunk, SourceDocument
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: units and their vectors are part of a generation
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".writer.lock"
 GENERATION_PREFIX = "gen-"
@@ -62,6 +64,8 @@ class IndexReport:
     rescanned: list[str] = field(default_factory=list)
     chunks: int = 0
     embedded_chunks: int = 0
+    units: int = 0
+    embedded_units: int = 0
     generation: str | None = None
     seconds: float = 0.0
 
@@ -139,13 +143,14 @@ def _fingerprint(settings: Settings, embedder: Embedder) -> dict:
 
 @dataclass
 class Snapshot:
-    """One generation, loaded for reading: chunks, manifest, BM25 and the vector store."""
+    """One generation, loaded for reading: chunks, manifest, BM25, the vector store, units."""
 
     generation: str
     manifest: dict
     chunks: list[Chunk]
     lexical: LexicalIndex
     vectors: VectorStore
+    units: UnitIndex
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -174,6 +179,7 @@ class Snapshot:
             chunks=chunks,
             lexical=LexicalIndex.load(directory / "bm25"),
             vectors=(stores or chroma_stores(settings.chroma_url))(generation, directory),
+            units=UnitIndex.load(directory),
         )
 
 
@@ -320,6 +326,7 @@ class IndexBuilder:
         if previous is not None and not report.changed:
             report.generation = previous.generation
             report.chunks = len(previous.chunks)
+            report.units = len(previous.units.units)
             return report
         if not keep_old and not to_embed:
             return report  # nothing loadable: leave whatever index there is alone
@@ -330,8 +337,10 @@ class IndexBuilder:
         store = self.stores(generation, directory)
         manifest_docs: dict[str, dict] = {}
         all_chunks: list[Chunk] = []
+        carried_units = UnitIndex.empty()
 
         if keep_old and previous is not None:  # only a previous generation has kept documents
+            carried_units = previous.units.subset(set(keep_old))
             kept: dict[str, list[Chunk]] = {d: [] for d in keep_old}
             for chunk in previous.chunks:
                 if chunk.document_id in kept:
@@ -344,6 +353,7 @@ class IndexBuilder:
                 manifest_docs[doc_id] = previous_docs[doc_id]
 
         new_chunks: list[Chunk] = []
+        new_units = []
         for document in to_embed:
             if document.warnings:
                 report.warnings[document.id] = document.warnings
@@ -351,6 +361,7 @@ class IndexBuilder:
                 document, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens
             )
             new_chunks.extend(chunks)
+            new_units.extend(document_units(document, chunks))
             manifest_docs[document.id] = {
                 "title": document.title,
                 "kind": document.kind,
@@ -372,6 +383,9 @@ class IndexBuilder:
                 progress("embed", min(start + batch, len(new_chunks)), len(new_chunks))
         all_chunks.extend(new_chunks)
         report.embedded_chunks = len(new_chunks)
+        units = UnitIndex.concat([carried_units, UnitIndex.build(new_units, self.embedder)])
+        units.save(directory)
+        report.units, report.embedded_units = len(units.units), len(new_units)
 
         LexicalIndex.build([c.embedding_text() for c in all_chunks]).save(directory / "bm25")
         with open(directory / "chunks.jsonl", "w", encoding="utf-8") as handle:

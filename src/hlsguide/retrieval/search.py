@@ -11,7 +11,7 @@ from hlsguide.retrieval.embeddings import Embedder, embed_query
 from hlsguide.retrieval.fusion import cap_per_group, reciprocal_rank_fusion
 from hlsguide.retrieval.index import Snapshot
 from hlsguide.retrieval.modes import SearchMode
-from hlsguide.types import Hit, SearchFilters
+from hlsguide.types import Chunk, Hit, SearchFilters, Unit
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -53,6 +53,9 @@ class Searcher:
         self.settings = settings
         self._by_id = {chunk.id: chunk for chunk in snapshot.chunks}
         self._document_of = {chunk.id: chunk.document_id for chunk in snapshot.chunks}
+        self._chunks_of: dict[str, list[Chunk]] = {}
+        for chunk in snapshot.chunks:
+            self._chunks_of.setdefault(chunk.document_id, []).append(chunk)
         self._subjects = {
             doc_id: subject_of(doc.get("title", "")) for doc_id, doc in snapshot.documents.items()
         }
@@ -60,6 +63,51 @@ class Searcher:
     def named_documents(self, query: str) -> set[str]:
         """Documents whose subject the query names (see ``named_subjects``)."""
         return named_subjects(query, self._subjects)
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """The chunk with id ``chunk_id`` (KeyError when the generation has none)."""
+        return self._by_id[chunk_id]
+
+    def chunk_at(self, document_id: str, offset: int) -> Chunk | None:
+        """The first chunk of ``document_id`` whose span holds character ``offset``."""
+        for chunk in self._chunks_of.get(document_id, ()):
+            if chunk.start <= offset < chunk.end:
+                return chunk
+        return None
+
+    def units(
+        self, kinds: list[str] | None = None, document_ids: list[str] | None = None
+    ) -> list[Unit]:
+        """Units of this generation, filtered by kind and document (all when None)."""
+        return self.snapshot.units.select(kinds, document_ids)
+
+    def nearest_units(
+        self,
+        vector: list[float] | np.ndarray,
+        kinds: list[str] | None = None,
+        k: int = 10,
+        by: str = "text",
+        document_ids: list[str] | None = None,
+    ) -> list[tuple[Unit, float]]:
+        """(unit, cosine similarity) nearest to ``vector``, best first; ``by="prompt"``
+        compares with the authored question or misreading (no embedding here: unit vectors
+        were computed at indexing)."""
+        return self.snapshot.units.nearest(vector, kinds, k, by, document_ids)
+
+    def unit_ranking(
+        self, vector: list[float] | np.ndarray, k: int, filters: SearchFilters | None
+    ) -> list[str]:
+        """Chunk ids ranked by their best authored question or misreading against the query:
+        a commissioner's wording finds the passage that answers it."""
+        ranked: list[str] = []
+        matches = filters.matcher() if filters is not None else None
+        for unit, _ in self.nearest_units(vector, k=k * 2, by="prompt"):
+            chunk = self._by_id.get(unit.chunk_id)
+            if chunk is None or (matches is not None and not matches(chunk)):
+                continue
+            if unit.chunk_id not in ranked:
+                ranked.append(unit.chunk_id)
+        return ranked[:k]
 
     def _allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
@@ -70,10 +118,14 @@ class Searcher:
         )
 
     def dense_ranking(
-        self, query: str, k: int, filters: SearchFilters | None
+        self,
+        query: str,
+        k: int,
+        filters: SearchFilters | None,
+        vector: list[float] | None = None,
     ) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) nearest to the query embedding, best first."""
-        vector = embed_query(self.embedder, query)
+        vector = vector if vector is not None else embed_query(self.embedder, query)
         return [(cid, 1.0 - dist) for cid, dist in self.snapshot.vectors.query(vector, k, filters)]
 
     def lexical_ranking(self, query: str, k: int, filters: SearchFilters | None) -> list[str]:
@@ -87,17 +139,33 @@ class Searcher:
         k: int | None = None,
         filters: SearchFilters | None = None,
         mode: SearchMode = SearchMode.HYBRID,
+        vector: list[float] | None = None,
     ) -> list[Hit]:
-        """The ``k`` best passages for ``query``, at most N per document, with provenance."""
+        """The ``k`` best passages for ``query``, at most N per document, with provenance.
+        Pass the query's ``vector`` when it is already embedded (it is then not embedded again).
+        Hybrid fuses three rankings: dense, BM25 and authored questions (``unit_ranking``)."""
         k = k or self.settings.retrieval_k
         fetch = max(self.settings.retrieval_fetch_k, k)
+        if mode != SearchMode.LEXICAL and vector is None:
+            vector = embed_query(self.embedder, query)
         similarity = (
-            dict(self.dense_ranking(query, fetch, filters)) if mode != SearchMode.LEXICAL else {}
+            dict(self.dense_ranking(query, fetch, filters, vector))
+            if mode != SearchMode.LEXICAL
+            else {}
         )
         dense = list(similarity)
         lexical = self.lexical_ranking(query, fetch, filters) if mode != SearchMode.DENSE else []
+        authored = (
+            self.unit_ranking(vector, fetch, filters)
+            if mode == SearchMode.HYBRID and self.settings.unit_weight > 0 and vector is not None
+            else []
+        )
         rankings = (
-            [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)]
+            [
+                (dense, self.settings.dense_weight),
+                (lexical, self.settings.lexical_weight),
+                (authored, self.settings.unit_weight),
+            ]
             if mode == SearchMode.HYBRID
             else [(dense or lexical, 1.0)]
         )

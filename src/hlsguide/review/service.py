@@ -21,7 +21,7 @@ from hlsguide.retrieval.service import RetrievalService
 from hlsguide.review.compose import Advisor
 from hlsguide.review.draft import paragraphs
 from hlsguide.review.models import Change, Finding, Review, Strength
-from hlsguide.review.units import CorpusUnits
+from hlsguide.review.units import IndexedUnits
 from hlsguide.types import SourceDocument
 
 Progress = Callable[[int, int], None]
@@ -67,7 +67,7 @@ class ReviewService:
         with self._lock:
             if self._advisor is None or self._advisor[0] != generation:
                 advisor = Advisor(
-                    self.lens, CorpusUnits(searcher), self.retrieval.embedder, self.bibliography
+                    self.lens, IndexedUnits(searcher), self.retrieval.embedder, self.bibliography
                 )
                 self._advisor = (generation, advisor)
             return self._advisor

@@ -1,8 +1,8 @@
 """Where review advice comes from: the answer-ready units of corpus documents, sentence by
 sentence, each located in an indexed chunk so that it can be cited like an answer's passage.
 
-``UnitSource`` is the seam: ``CorpusUnits`` parses the units from the corpus files of the
-indexed documents with ``corpus.units``; a searcher that indexes units itself can stand in.
+``UnitSource`` is the seam; ``IndexedUnits`` reads the authored units the index stores with
+each generation (``Searcher.units``), so no corpus file is read at review time.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
-from hlsguide.answer.passages import _SELF_REFERENCE, clean
-from hlsguide.corpus.frontmatter import split_front_matter
-from hlsguide.corpus.markup import CITATION_GROUP
-from hlsguide.corpus.units import UnitKind, opens_dangling, parse_units, sentences
+from hlsguide.corpus.markup import CITATION_GROUP, display_text
+from hlsguide.corpus.units import opens_dangling, sentences
+from hlsguide.retrieval.injection import directs_the_answer
 from hlsguide.retrieval.search import Searcher
-from hlsguide.types import Hit
+from hlsguide.retrieval.units import SELF_REFERENCE
+from hlsguide.types import Hit, UnitKind
 
 # A reply to a unit's own question ("No: ...", "Not by itself: ...") reads wrongly when lifted
 # alone: a lead-in of up to three words before a colon is dropped and the claim kept; a longer
@@ -48,43 +47,37 @@ class UnitSource(Protocol):
 def _liftable(raw: str) -> tuple[str, str] | None:
     """(display text, quote) of a unit sentence that can stand alone, else None."""
     raw = _VERDICT.sub("", raw)
-    if _LEAD_IN.match(raw) or _SELF_REFERENCE.search(raw):
+    if _LEAD_IN.match(raw) or SELF_REFERENCE.search(raw) or directs_the_answer(raw):
         return None
     marker = CITATION_GROUP.search(raw)
     quote = raw[: marker.start()].rstrip() if marker else raw
-    text = clean(raw)
+    text = display_text(raw)
     if len(text.split()) < _MIN_WORDS or opens_dangling(text) or text.endswith("?"):
         return None
     text = text[0].upper() + text[1:]
     return (text if text.endswith((".", "!")) else text + "."), quote
 
 
-class CorpusUnits:
-    """Units parsed from the corpus files behind an index snapshot."""
+class IndexedUnits:
+    """Authored units (key points, answers, corrections) of an index generation."""
+
+    KINDS = ("key_point", "question", "misreading")
 
     def __init__(self, searcher: Searcher) -> None:
-        self._chunks: dict[str, list] = {}
-        for chunk in searcher.snapshot.chunks:
-            self._chunks.setdefault(chunk.document_id, []).append(chunk)
+        self.searcher = searcher
 
     def sentences(self, document_ids: Sequence[str]) -> list[UnitSentence]:
         found = []
-        for document_id in dict.fromkeys(document_ids):
-            chunks = self._chunks.get(document_id)
-            if not chunks:
-                continue
-            _, body, _ = split_front_matter(Path(chunks[0].source_path).read_text("utf-8"))
-            for unit in parse_units(body, chunks[0].kind):
-                for raw in sentences(unit.text):
-                    lifted = _liftable(raw)
-                    if lifted is None:
-                        continue
-                    text, quote = lifted
-                    chunk = next((c for c in chunks if quote in c.text), None)
-                    if chunk is not None:
-                        found.append(
-                            UnitSentence(
-                                document_id, unit.kind, text, quote, Hit(chunk=chunk, score=0.0)
-                            )
-                        )
+        units = self.searcher.units(list(self.KINDS), list(dict.fromkeys(document_ids)))
+        for unit in units:
+            for raw in sentences(unit.text):
+                lifted = _liftable(raw)
+                if lifted is None:
+                    continue
+                text, quote = lifted
+                offset = unit.start + max(unit.text.find(quote), 0)
+                chunk = self.searcher.chunk_at(unit.document_id, offset)
+                if chunk is not None and quote in chunk.text:
+                    hit = Hit(chunk=chunk, score=0.0)
+                    found.append(UnitSentence(unit.document_id, unit.kind, text, quote, hit))
         return found

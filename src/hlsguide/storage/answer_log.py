@@ -15,13 +15,17 @@ conversation, and none older than ``HLSGUIDE_TURN_RETENTION_HOURS``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from hlsguide.config import Settings
-from hlsguide.storage.conversations import record_turn
-from hlsguide.storage.models import AnswerChannelData, AnswerRecord, Feedback
+from hlsguide.storage.conversations import belongs_to, record_turn, turn_columns
+from hlsguide.storage.models import AnswerChannelData, AnswerRecord, Conversation, Feedback
 from hlsguide.storage.store import Store
 from hlsguide.types import Answer
 
@@ -40,10 +44,7 @@ def record_answer(store: Store, answer: Answer, channel: str = "api") -> None:
     with store.session() as session, session.begin():
         session.add(
             AnswerRecord(
-                id=answer.answer_id,
-                conversation_id=answer.conversation_id,
-                question=store.redact(answer.question),
-                standalone_query=store.redact(answer.standalone_query),
+                **turn_columns(store, answer),
                 answer=answer.answer,
                 citations=[c.model_dump() for c in answer.citations],
                 lens=answer.lens.model_dump(),
@@ -62,17 +63,69 @@ def record_channel_data(store: Store, answer_id: str, data: dict[str, str]) -> N
         session.add(AnswerChannelData(answer_id=answer_id, data=data))
 
 
-def add_feedback(store: Store, answer_id: str, rating: int, comment: str | None) -> int:
-    """Store feedback on an answer; raise AnswerNotFoundError for an unknown id."""
+@dataclass(frozen=True)
+class Vote:
+    """A stored vote, and whether it is new, replaced the voter's earlier one, or repeated it."""
+
+    id: int
+    outcome: Literal["recorded", "changed", "unchanged"]
+
+
+def add_feedback(
+    store: Store,
+    answer_id: str,
+    rating: int,
+    comment: str | None,
+    voter: str | None = None,
+    owner: str | None = None,
+) -> Vote:
+    """Store ``voter``'s vote on an answer: one per answer and voter, a second replacing the
+    first (votes without a voter, from this process's own tools, are each kept). With
+    ``owner``, the answer must be in a conversation of that owner's. Raise
+    AnswerNotFoundError for an unknown answer, or one ``owner`` may not see."""
+    if comment is not None:
+        comment = store.redact(comment)
+    try:
+        return _vote(store, answer_id, rating, comment, voter, owner)
+    except IntegrityError:
+        # The voter's other vote landed between our read and our insert: replace it now.
+        return _vote(store, answer_id, rating, comment, voter, owner)
+
+
+def _vote(
+    store: Store,
+    answer_id: str,
+    rating: int,
+    comment: str | None,
+    voter: str | None,
+    owner: str | None,
+) -> Vote:
     with store.session() as session, session.begin():
-        if session.get(AnswerRecord, answer_id) is None:
+        answer = session.get(AnswerRecord, answer_id)
+        if answer is None or (owner is not None and not _owns(session, answer, owner)):
             raise AnswerNotFoundError(f"no answer with id '{answer_id}'")
-        if comment is not None:
-            comment = store.redact(comment)
-        feedback = Feedback(answer_id=answer_id, rating=rating, comment=comment)
+        earlier = None
+        if voter is not None:
+            earlier = session.scalar(
+                select(Feedback).where(Feedback.answer_id == answer_id, Feedback.voter == voter)
+            )
+        if earlier is not None:
+            if (earlier.rating, earlier.comment) == (rating, comment):
+                return Vote(earlier.id, "unchanged")
+            earlier.rating, earlier.comment = rating, comment
+            earlier.created_at = datetime.now(UTC)
+            return Vote(earlier.id, "changed")
+        feedback = Feedback(answer_id=answer_id, rating=rating, comment=comment, voter=voter)
         session.add(feedback)
         session.flush()
-        return feedback.id
+        return Vote(feedback.id, "recorded")
+
+
+def _owns(session: Session, answer: AnswerRecord, owner: str) -> bool:
+    conversation_id = answer.conversation_id
+    return belongs_to(
+        session.get(Conversation, conversation_id) if conversation_id else None, owner
+    )
 
 
 def answers_since(store: Store, since: datetime | None = None) -> list[AnswerRecord]:

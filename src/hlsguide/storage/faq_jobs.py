@@ -20,9 +20,15 @@ def _rows_updated(session: Session, statement: Update) -> int:
 
 
 def create_faq_job(
-    store: Store, mode: str, title: str, concurrency: int, questions: list[dict]
+    store: Store,
+    mode: str,
+    title: str,
+    concurrency: int,
+    questions: list[dict],
+    owner: str | None = None,
 ) -> FaqJob:
-    """Queue an FAQ job and return it."""
+    """Queue an FAQ job submitted by ``owner`` (an owner id, for subject access) and return
+    it."""
     job = FaqJob(
         id=uuid.uuid4().hex,
         status="queued",
@@ -33,6 +39,7 @@ def create_faq_job(
         total=len(questions),
         answered=0,
         failed=0,
+        owner=owner,
     )
     with store.session() as session, session.begin():
         session.add(job)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -21,6 +21,9 @@ class Conversation(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # Who may read, continue or delete it (hlsguide.privacy.owners); None for conversations
+    # started before owners were kept: nobody may continue those.
+    owner: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)
 
 
 class AnswerRecord(Base):
@@ -46,13 +49,19 @@ class AnswerRecord(Base):
 
 
 class Feedback(Base):
+    """A vote on an answer: one per voter (a second vote replaces the first)."""
+
     __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_answer_voter", "answer_id", "voter", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     answer_id: Mapped[str] = mapped_column(ForeignKey("answers.id"), index=True)
     rating: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # The voter as an owner id (hlsguide.privacy.owners); None for votes given before voters
+    # were kept.
+    voter: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class ChannelEvent(Base):
@@ -122,6 +131,8 @@ class FaqJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The submitting caller as an owner id (``key:<id>``), for subject access and erasure.
+    owner: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)
 
 
 class FaqJobItem(Base):

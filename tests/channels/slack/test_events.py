@@ -224,7 +224,9 @@ async def test_each_user_has_a_rate_limit(slack_settings, fake_slack, answers):
 
     settings = slack_settings.model_copy(update={"rate_limit_per_minute": 1})
     app = FastAPI()
-    app.include_router(slack_router(settings, answers, AnswerGate(2, 10), MemoryRateLimiter()))
+    app.include_router(
+        slack_router(settings, answers, answers.store, AnswerGate(2, 10), MemoryRateLimiter())
+    )
     first, second, other = unique("D"), unique("D"), unique("D")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"

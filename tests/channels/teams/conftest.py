@@ -37,6 +37,7 @@ BOT_NAME = "hlsguide"
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/uk/"
 OUTBOUND_TOKEN = "local-entra-token-for-the-bot"
+ALEX_AAD_ID = "3b9e2f4a-6c1d-4e8f-a2b7-5d0c9e1f3a64"
 
 
 class Connector(LiveServer):
@@ -168,7 +169,8 @@ def make_activity(
         "from": {
             "id": "29:1user-alex",
             "name": "Alex Commissioner",
-            "aadObjectId": str(uuid.uuid4()),
+            # One person, as Teams names them: conversations and votes are theirs by this id.
+            "aadObjectId": ALEX_AAD_ID,
         },
         "conversation": {
             "id": conversation_id,
@@ -301,6 +303,7 @@ def rig():
         card = staticmethod(card_of)
         app_id = APP_ID
         tenant = TENANT
+        alex_aad_id = ALEX_AAD_ID
         bot_id = BOT_ID
         service_url = TEAMS_SERVICE_URL
         outbound_token = OUTBOUND_TOKEN

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from hlsguide.channels.teams.cards import ACTIVITY_MAX_BYTES, CARD_MAX_BYTES, card_bytes
-from hlsguide.storage.models import AnswerRecord, Feedback
+from hlsguide.privacy.owners import chat_owner
+from hlsguide.storage.models import AnswerRecord, Conversation, Feedback
 
 
 def _stored(answers, answer_id: str) -> AnswerRecord:
@@ -259,3 +260,59 @@ async def test_each_teams_user_is_rate_limited(answers, teams_settings, rig):
         ]
     assert ["attachments" in r for r in replies] == [True, True, False, True]
     assert "2 questions in the last minute" in replies[2]["text"]
+
+
+async def test_in_a_group_chat_each_person_continues_their_own_conversation(
+    anonymous_client, answers, rig
+):
+    chat = "19:group-chat-of-two@unq.gbl.spaces"
+    sam = {"id": "29:1user-sam", "name": "Sam", "aadObjectId": "5f0c1c7e-0000-4000-8000-0000005a3"}
+
+    def asked(text: str, **fields) -> dict:
+        return rig.activity(
+            text,
+            conversation_type="groupChat",
+            conversation_id=chat,
+            mention=True,
+            expect_replies=True,
+            **fields,
+        )
+
+    (alex_first,) = await _replies(anonymous_client, asked("What is the Plymouth Alliance?"))
+    (sam_first,) = await _replies(
+        anonymous_client, asked("What is a learning cycle?", **{"from": sam})
+    )
+    (alex_next,) = await _replies(anonymous_client, asked("Who are its members?"))
+
+    alex_a, sam_a, alex_b = (
+        _stored(answers, _answer_id(rig.card(reply)))
+        for reply in (alex_first, sam_first, alex_next)
+    )
+    assert alex_a.conversation_id == alex_b.conversation_id
+    assert sam_a.conversation_id != alex_a.conversation_id
+    assert "Plymouth Alliance" in alex_b.standalone_query  # not Sam's question
+    with answers.store.session() as session:
+        owners = {session.get(Conversation, a.conversation_id).owner for a in (alex_a, sam_a)}
+    # Each person's Entra ID, through the store's pseudonyms (HMACs on a server's store).
+    pseudonym = answers.store.pseudonym
+    assert owners == {
+        chat_owner("teams", rig.alex_aad_id, pseudonym).id,
+        chat_owner("teams", sam["aadObjectId"], pseudonym).id,
+    }
+
+
+async def test_a_second_vote_replaces_the_first(anonymous_client, answers, rig):
+    (reply,) = await _replies(anonymous_client, rig.activity(expect_replies=True))
+    answer_id = _answer_id(rig.card(reply))
+    up = await anonymous_client.post("/api/messages", json=rig.feedback(answer_id, 1))
+    down = await anonymous_client.post(
+        "/api/messages", json=rig.feedback(answer_id, -1, "too general")
+    )
+    other = rig.feedback(answer_id, 1)
+    other["from"] = {"id": "29:1user-sam", "aadObjectId": "5f0c1c7e-0000-4000-8000-0000005a3"}
+    by_sam = await anonymous_client.post("/api/messages", json=other)
+    assert "recorded and helps" in up.json()["value"]
+    assert "is changed" in down.json()["value"]
+    assert "recorded and helps" in by_sam.json()["value"]
+    votes = sorted((f.rating, f.comment) for f in _feedback(answers, answer_id))
+    assert votes == [(-1, "too general"), (1, None)]  # Alex's changed vote, and Sam's

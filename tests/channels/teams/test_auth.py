@@ -283,3 +283,75 @@ def test_metadata_url_is_https(url, ok):
     else:
         with pytest.raises(ValidationError, match="must be an https URL"):
             Settings(_env_file=None, teams_openid_metadata_url=url)
+
+
+CONNECTOR_APP = "0b6d5b1e-7f3a-4c2e-9d8b-1a2b3c4d5e6f"
+
+
+@pytest.fixture
+async def entra_client(answers, teams_settings, key_server, rig):
+    """Teams with credentials and one app id named as the connector's, for tokens Entra (not
+    Bot Framework) issued, signed by the key server's keys like the rest."""
+    from hlsguide.channels.teams import mount_teams
+
+    settings = teams_settings(
+        teams_app_id=rig.app_id,
+        teams_app_password="app-password",
+        teams_tenant_id=rig.tenant,
+        teams_openid_metadata_url=key_server.metadata_url,
+        teams_connector_app_ids=[CONNECTOR_APP],
+    )
+    app = create_app(answers.settings, answers.retrieval, answers)
+    services = app.state.services
+    mount_teams(
+        app,
+        settings,
+        answers,
+        services.store,
+        services.gate,
+        services.rate_limiter,
+        token_provider_factory=rig.token_provider,
+    )
+    async with rig.client(app) as client:
+        yield client
+
+
+async def test_entra_tokens_must_be_issued_to_the_connector(entra_client, key_server, rig):
+    v2 = {"iss": f"https://login.microsoftonline.com/{rig.tenant}/v2.0", "tid": rig.tenant}
+    v1 = {"iss": f"https://sts.windows.net/{rig.tenant}/", "tid": rig.tenant, "ver": "1.0"}
+    refused = {
+        "no azp or appid": (key_server.token(**v2), "names no calling app"),
+        "another app of the tenant": (
+            key_server.token(**v2, azp="9f9f9f9f-0000-4000-8000-000000000000"),
+            "not issued to the Bot Framework connector",
+        ),
+        "another app, v1 token": (
+            key_server.token(**v1, appid="9f9f9f9f-0000-4000-8000-000000000000"),
+            "not issued to the Bot Framework connector",
+        ),
+    }
+    for case, (token, reason) in refused.items():
+        response = await entra_client.post(
+            "/api/messages", json=rig.activity(expect_replies=True), headers=_bearer(token)
+        )
+        assert response.status_code == 401, case
+        assert reason in response.json()["error"], case
+    for token in (
+        key_server.token(**v2, azp=CONNECTOR_APP),
+        key_server.token(**v1, appid=CONNECTOR_APP),
+    ):
+        response = await entra_client.post(
+            "/api/messages", json=rig.activity(expect_replies=True), headers=_bearer(token)
+        )
+        assert response.status_code == 200, response.text
+
+
+def test_bot_framework_tokens_are_the_connector_s_by_their_issuer():
+    from hlsguide.channels.teams.auth import token_problem
+
+    url = "https://smba.trafficmanager.net/uk/"
+    issued = {"iss": "https://api.botframework.com", "serviceurl": url}
+    assert token_problem(issued, url) is None
+    entra = {**issued, "iss": "https://login.microsoftonline.com/t/v2.0"}
+    assert token_problem(entra, url) == "the token names no calling app (azp or appid)"
+    assert token_problem({**entra, "azp": "a"}, url, ["a"]) is None

@@ -12,11 +12,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from support.browser import AXE_OPTIONS
+from support.servers import free_port
+from support.xss import vouching_bibliography
 
 from hlsguide.answer.generators.llm import LLMGenerator
 from hlsguide.answer.service import AnswerService
 from hlsguide.api.app import create_app
 from hlsguide.config import Settings
+from hlsguide.corpus.references import Bibliography
 from hlsguide.storage.conversations import history
 
 pytestmark = pytest.mark.slow
@@ -213,13 +216,15 @@ def test_demo_page_streams_a_cited_answer_with_source_cards(answers, context, li
         expect(card).to_be_hidden()
         assert page.evaluate(FOCUSED)["cls"] == "source-link"
 
-        # A follow-up carries the conversation id of the first answer.
+        # A follow-up carries the conversation id of the first answer, and the secret that
+        # makes the anonymous caller its owner.
         ask(page, FOLLOW_UP)
         wait_for_answers(page, 2)
         assert requests[0].post_data_json == {"question": QUESTION}
         assert requests[1].post_data_json == {
             "question": FOLLOW_UP,
             "conversation_id": done["conversation_id"],
+            "conversation_secret": done["conversation_secret"],
         }
         turns = history(answers.store, done["conversation_id"])
         assert [earlier.question for earlier in turns] == [QUESTION, FOLLOW_UP]
@@ -262,9 +267,15 @@ def test_hostile_answer_text_is_rendered_inert(
             "database_url": None,
         }
     )
-    hostile = AnswerService(settings, corpus_service, llm=LLMGenerator(settings))
-    with live_server(create_app(settings, corpus_service, hostile)) as server:
-        payload = HOSTILE.format(tracker=f"{server.url}/tracker.png")
+    port = free_port()
+    payload = HOSTILE.format(tracker=f"http://127.0.0.1:{port}/tracker.png")
+    # The references vouch for the payload's links, so the answer core's link filter lets them
+    # through: only the widget's rendering stands in their way.
+    vouched = vouching_bibliography([payload], Bibliography.load(settings.corpus_paths))
+    hostile = AnswerService(
+        settings, corpus_service, llm=LLMGenerator(settings), bibliography=vouched
+    )
+    with live_server(create_app(settings, corpus_service, hostile), port) as server:
         chat_server.replies.append({"content": payload})
         context = browser.new_context(bypass_csp=True)
         try:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
 from hlsguide.answer.citations import Draft
-from hlsguide.types import Hit, Lens
+from hlsguide.types import Chunk, Hit, Lens, Unit
 
 
 class GeneratorError(RuntimeError):
@@ -14,12 +17,28 @@ class GeneratorError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A unit that may go into the answer, scored against the question at ask time from
+    vectors computed at indexing (nothing is embedded while composing)."""
+
+    unit: Unit
+    vector: np.ndarray
+    similarity: float  # the question against the unit's text
+    prompt_similarity: float = 0.0  # ... against its authored question or misreading
+    document_rank: int = 0  # where its document first appears among the passages (0 = top)
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
-    """What a generator gets: the standalone question, its lens, passages numbered from 1."""
+    """What a generator gets: the standalone question, its lens, passages numbered from 1,
+    and the units of the retrieved documents (with the chunk lookup that places a unit's
+    sentences exactly: ``locate(document_id, offset)``)."""
 
     question: str
     lens: Lens
     passages: list[Hit]
+    candidates: list[Candidate] = field(default_factory=list)
+    locate: Callable[[str, int], Chunk | None] | None = None
 
 
 class Generator(Protocol):

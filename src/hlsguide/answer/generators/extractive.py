@@ -1,53 +1,317 @@
-"""The default generator: offline and deterministic, composed from the passages' own sentences.
+"""The default generator: offline and deterministic, composed from units (see retrieval.units).
 
-Sentences are chosen by similarity to the question with maximal marginal relevance (so the
-answer does not repeat itself) and grouped into sections a commissioner can use.
+The answer leads with the direct answer: an authored answer to a closely matching question, for
+a claim check the correction of the matching misreading, else the best key point (a
+definition first for a definition question). Sections follow only when units of their own kind
+exist: "What this means in a complex system" when the lens flagged a framing, "What others did"
+from case documents, "What to try next" from imperative steps. Units come whole (a bound
+sentence pair stays a pair), near-duplicates are dropped, and every sentence is cited to the
+passage holding it; a unit found outside the retrieved passages brings its chunk as a passage.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from hlsguide.answer.citations import Draft
-from hlsguide.answer.generators.base import GenerationRequest
-from hlsguide.answer.passages import Sentence, sentences
+from hlsguide.answer.generators.base import Candidate, GenerationRequest
+from hlsguide.corpus.markup import CITATION_GROUP, display_text, plain_words
+from hlsguide.corpus.units import opens_dangling, opens_imperative, sentence_spans
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.injection import InjectionDetector, directs_the_answer, load_detector
+from hlsguide.types import Chunk, Hit
 
-# Sentences less relevant than this are not used.
-MIN_SIMILARITY = 0.25
-# MMR trade-off between relevance (1.0) and novelty (0.0).
-MMR_LAMBDA = 0.6
-# Relevance mixes similarity to the question with centrality in the sentence's own passage, so
-# that a passage's substance wins over its connective sentences ("It is one of three...").
-QUESTION_WEIGHT = 0.6
-# Sentences that open with a pronoun lean on context the reader of an answer does not have.
-_ANAPHORIC = re.compile(r"^(it|this|that|these|those|they|he|she|its|their)\b", re.IGNORECASE)
-ANAPHORA_PENALTY = 0.85
-# Retrieval order is evidence too: each step down the passage ranking discounts relevance.
-RANK_DECAY = 0.15
+# An authored question this close to the asked one is answered by its authored answer.
+QUESTION_MATCH = 0.8
+# A claim check leads with an authored verdict ("No: ...") scoring at least this (claim_score).
+CLAIM_MATCH = 0.5
+# Weight of the share of the question's words found in a unit (names such as "Wigan" matter).
+OVERLAP_WEIGHT = 0.2
+# Units less similar to the question than this are not used, unless none is more similar:
+# then those within FALLBACK_MARGIN of the best are.
+MIN_SIMILARITY = 0.3
+FALLBACK_MARGIN = 0.1
+# Each step down the document ranking discounts a unit's relevance.
+RANK_DECAY = 0.08
+# Authored units (written to be lifted) are preferred over mined sentences.
+AUTHORED_BONUS = {"key_point": 0.06, "question": 0.04, "misreading": 0.02, "step": 0.03}
+# Two units this similar (cosine), or sharing this share of words, say the same thing.
+DUPLICATE_COSINE = 0.86
+DUPLICATE_WORDS = 0.6
+MIN_WORDS = 6
+# Supporting units listed under "Key points" after the short answer.
+SUPPORT_UNITS = 5
+# "In short" stops taking supporting units once it holds this many sentences.
+SHORT_SENTENCES = 3
+# A claim or a demand for proof is answered with a verdict first.
+VERDICT_FLAGS = ("rct_proof", "cost_saving")
+SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
+_DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
+_VERDICT = re.compile(r"^(no|yes|not|partly|only|it depends)\b", re.IGNORECASE)
+_CROSS_REFERENCE = re.compile(r"^see\b", re.IGNORECASE)
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "is",
+        "isn't",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "didn't",
+        "aren't",
+        "don't",
+        "doesn't",
+        "just",
+        "really",
+        "basically",
+    ]
+)
 
 
-def mmr(candidates: list[int], relevance: np.ndarray, vectors: np.ndarray, count: int) -> list[int]:
-    """Pick up to ``count`` candidate indexes by maximal marginal relevance."""
-    chosen: list[int] = []
-    pool = [i for i in candidates if relevance[i] >= MIN_SIMILARITY]
-    while pool and len(chosen) < count:
+def usable(candidate: Candidate) -> bool:
+    """Whether a unit may be said at all: the one place candidate units are filtered."""
+    return bool(display_text(candidate.unit.text))
 
-        def gain(i: int) -> float:
-            redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
-            return MMR_LAMBDA * float(relevance[i]) - (1 - MMR_LAMBDA) * redundancy
 
-        best = max(pool, key=lambda i: (gain(i), -i))
-        chosen.append(best)
-        pool.remove(best)
-    return chosen
+def candidate_pool(candidates: list[Candidate]) -> list[Candidate]:
+    """The units an answer may draw on: those relevant enough to the question, or, when none
+    is (retrieval passed the passages, but no single unit reaches MIN_SIMILARITY), the best
+    few, within FALLBACK_MARGIN of the best, so a question that is answered is never empty."""
+    usable_ones = [c for c in candidates if usable(c)]
+    scores = [max(c.similarity, c.prompt_similarity) for c in usable_ones]
+    floor = min(MIN_SIMILARITY, max(scores, default=0.0) - FALLBACK_MARGIN)
+    return [c for c, score in zip(usable_ones, scores, strict=True) if score >= floor]
+
+
+@dataclass
+class _Composer:
+    request: GenerationRequest
+    passages: list[Hit]
+    quotes: dict[int, str] = field(default_factory=dict)
+    said: list[np.ndarray] = field(default_factory=list)
+    said_words: list[set[str]] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+
+    def passage_number(self, chunk: Chunk) -> int:
+        for n, hit in enumerate(self.passages, start=1):
+            if hit.chunk.id == chunk.id:
+                return n
+        self.passages.append(Hit(chunk=chunk, score=0.0))
+        return len(self.passages)
+
+    def _chunk_for(self, candidate: Candidate, start: int, end: int) -> Chunk | None:
+        locate = self.request.locate
+        if locate is None:
+            return None
+        home = locate(candidate.unit.document_id, candidate.unit.start)
+        if home is not None and home.start <= start and end <= home.end:
+            return home
+        return locate(candidate.unit.document_id, start)
+
+    def duplicate(self, words: set[str], vector: np.ndarray | None = None) -> bool:
+        if vector is not None and any(float(vector @ v) >= DUPLICATE_COSINE for v in self.said):
+            return True
+        return any(
+            len(words & w) / max(1, min(len(words), len(w))) >= DUPLICATE_WORDS
+            for w in self.said_words
+        )
+
+    def render(self, candidate: Candidate) -> list[str]:
+        """The unit's sentences, each cited ``[n]`` to the passage that holds it; a sentence
+        leaning on one that was left out ends the unit. Empty when nothing new is said."""
+        if candidate.unit.id in self.used or self.duplicate(set(), candidate.vector):
+            return []
+        unit = candidate.unit
+        lines: list[str] = []
+        words_of_unit: list[set[str]] = []
+        spans = sentence_spans(unit.text)
+        i = 0
+        while i < len(spans):
+            start, end = spans[i]
+            i += 1
+            raw = unit.text[start:end]
+            text = display_text(raw)
+            titled = raw.lstrip().startswith(("**", "__")) and i < len(spans)
+            if titled and len(text.split()) < MIN_WORDS:
+                # A bold step title ("**Invest in relationships.**") heads the sentence after it.
+                end = spans[i][1]
+                i += 1
+                raw = unit.text[start:end]
+                text = display_text(raw).replace(". ", ": ", 1)
+            words = set(plain_words(text))
+            if len(text.split()) < MIN_WORDS or self.duplicate(words) or directs_the_answer(text):
+                if lines:
+                    break  # what follows may lean on the sentence left out
+                continue
+            if not lines and opens_dangling(text):
+                break
+            chunk = self._chunk_for(candidate, unit.start + start, unit.start + end)
+            if chunk is None:
+                break
+            marker = CITATION_GROUP.search(raw)
+            quote = raw[: marker.start()].rstrip() if marker else raw
+            if quote not in chunk.text:
+                break  # a quote must be exact, or the sentence is not said
+            n = self.passage_number(chunk)
+            self.quotes.setdefault(n, quote)
+            if text[-1] not in ".!?":
+                text += "."
+            lines.append(f"{text[:-1]} [{n}]{text[-1]}")
+            words_of_unit.append(words)
+        if lines:
+            self.used.add(unit.id)
+            self.said.append(candidate.vector)
+            self.said_words.extend(words_of_unit)
+        return lines
+
+
+def relevance(candidate: Candidate) -> float:
+    """Similarity to the question, the authored question counting when closer, with a small
+    preference for authored units and for documents retrieved first."""
+    score = max(candidate.similarity, candidate.prompt_similarity)
+    score += AUTHORED_BONUS.get(candidate.unit.kind, 0.0)
+    return score / (1 + RANK_DECAY * candidate.document_rank)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words of ``text`` that carry meaning (names, topics), markup removed."""
+    return {w for w in plain_words(text) if w not in _STOPWORDS and len(w) > 2}
+
+
+def claim_score(candidate: Candidate, question_words: set[str]) -> float:
+    """How well an authored verdict answers the claim: its prompt and its text against the
+    question, the question's own words found in it, its document's retrieval rank."""
+    unit = candidate.unit
+    found = content_words(f"{unit.prompt or ''} {unit.text}")
+    overlap = len(question_words & found) / max(1, len(question_words))
+    score = (candidate.prompt_similarity + candidate.similarity) / 2 + OVERLAP_WEIGHT * overlap
+    return score / (1 + RANK_DECAY * candidate.document_rank)
+
+
+def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
+    """The direct answer. A claim check: the best authored verdict ("No: ...", "Not quite:
+    ..."). A definition question: the best definition. Otherwise an authored question close
+    to the one asked, else the best key point, else the most relevant unit."""
+    kind = request.lens.kind
+    question_words = content_words(request.question)
+    if kind == "claim_check" or any(request.lens.has(f) for f in VERDICT_FLAGS):
+        verdicts = [
+            c
+            for c in pool
+            if c.unit.kind in ("question", "misreading") and _VERDICT.match(c.unit.text)
+        ]
+        if verdicts:
+            best = max(verdicts, key=lambda c: claim_score(c, question_words))
+            if claim_score(best, question_words) >= CLAIM_MATCH:
+                return best
+    if kind == "definition":
+        definitions = [
+            c
+            for c in pool
+            if c.unit.kind in ("key_point", "sentence")
+            and _DEFINITION.search(display_text(c.unit.text).split(",")[0])
+            and not _VERDICT.match(c.unit.text)
+        ]
+        if definitions:
+            return max(definitions, key=relevance)
+    answers = [
+        c for c in pool if c.unit.kind == "question" and c.prompt_similarity >= QUESTION_MATCH
+    ]
+    if answers:
+        return max(answers, key=lambda c: c.prompt_similarity)
+    points = [c for c in pool if c.unit.kind == "key_point"]
+    if points:
+        return max(points, key=relevance)
+    return max(pool, key=relevance) if pool else None
+
+
+def is_action(candidate: Candidate) -> bool:
+    """An imperative step or action a commissioner can take (not a cross-reference)."""
+    text = display_text(candidate.unit.text)
+    return (
+        candidate.unit.kind == "step"
+        and opens_imperative(text)
+        and text[:1].isupper()
+        and not _CROSS_REFERENCE.match(text)
+    )
+
+
+def support(first: Candidate | None, ranked: list[Candidate]) -> list[Candidate]:
+    """Units that back the direct answer: the key points of its document (written as what a
+    reader most needs to take away), then the most relevant units of other general documents."""
+    home = first.unit.document_id if first is not None else None
+    points = sorted(
+        (c for c in ranked if c.unit.kind == "key_point" and c.unit.doc_kind != "case"),
+        key=lambda c: (c.unit.document_id != home, c.document_rank),
+    )
+    general = [
+        c for c in ranked if c.unit.doc_kind not in ("case", "practice") and c.unit.kind != "step"
+    ]
+    return points + (general or ranked)
+
+
+def steps(request: GenerationRequest, ranked: list[Candidate]) -> list[Candidate]:
+    """Actions for "What to try next": for a how-to question the steps of the best-ranked
+    practice in their own order (a method is followed in order), else the most relevant."""
+    actions = [c for c in ranked if is_action(c)]
+    if request.lens.kind == "how_to" and actions:
+        top = min(c.document_rank for c in actions)
+        return sorted(
+            (c for c in actions if c.document_rank == top), key=lambda c: c.unit.start
+        ) + [c for c in actions if c.document_rank != top]
+    return actions
 
 
 class ExtractiveGenerator:
-    """Answers with the most relevant, least redundant sentences of the retrieved passages."""
+    """Answers with units of the retrieved documents, led by the direct answer."""
 
     name = "extractive"
 
@@ -55,76 +319,73 @@ class ExtractiveGenerator:
         self.embedder = embedder
         self.detector = detector or load_detector(embedder)
 
-    def _unliftable(self, found: list[Sentence], vectors: np.ndarray) -> list[bool]:
-        """Sentences never lifted: flagged by the detector (on the vectors at hand when they
-        come from its model), or directing what "your answer" or "every response" must do."""
-        texts = [s.text for s in found]
+    def liftable(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Candidates that may be said: none the detector flags (on the unit vectors of the
+        index when they come from its model) or that directs what "your answer" or "every
+        response" must do. The index already blanks what the detector flags; this also covers
+        an index built before the detector, and authored text read past it."""
+        if not candidates:
+            return []
+        texts = [display_text(c.unit.text) for c in candidates]
         if self.detector.embedder.name == self.embedder.name:
+            vectors = np.asarray([c.vector for c in candidates])
             flagged = self.detector.flags_from_vectors(texts, vectors)
         else:
             flagged = self.detector.flags(texts)
-        return [f or directs_the_answer(t) for f, t in zip(flagged, texts, strict=True)]
+        return [
+            c
+            for c, f, t in zip(candidates, flagged, texts, strict=True)
+            if not f and not directs_the_answer(t)
+        ]
 
     def generate(self, request: GenerationRequest) -> Draft:
-        found: list[Sentence] = [
-            s for n, hit in enumerate(request.passages, start=1) for s in sentences(n, hit)
-        ]
-        if not found:
-            return Draft(markdown="")
-        vectors = np.asarray(
-            self.embedder.embed_documents([request.question] + [s.text for s in found])
-        )
-        question, vectors = vectors[0], vectors[1:]
-        unliftable = self._unliftable(found, vectors)
-        centrality = np.zeros(len(found))
-        for n in {s.n for s in found}:
-            members = [i for i, s in enumerate(found) if s.n == n]
-            centroid = vectors[members].mean(axis=0)
-            centrality[members] = vectors[members] @ (centroid / np.linalg.norm(centroid))
-        relevance = QUESTION_WEIGHT * (vectors @ question) + (1 - QUESTION_WEIGHT) * centrality
-        relevance *= np.array(
-            [
-                (ANAPHORA_PENALTY if _ANAPHORIC.match(s.text) else 1.0)
-                / (1 + RANK_DECAY * (s.n - 1))
-                for s in found
-            ]
-        )
-        used: set[int] = {i for i, skip in enumerate(unliftable) if skip}
-
-        def pick(predicate, count: int) -> list[int]:
-            pool = [i for i, s in enumerate(found) if i not in used and predicate(s)]
-            chosen = mmr(pool, relevance, vectors, count)
-            used.update(chosen)
-            return chosen
+        pool = self.liftable(candidate_pool(request.candidates))
+        composer = _Composer(request, list(request.passages))
+        blocks = []
+        first = lead(request, pool)
+        body: list[str] = composer.render(first) if first is not None else []
+        ranked = sorted(pool, key=relevance, reverse=True)
+        backing = iter(support(first, ranked))
+        # The direct answer, rounded out to a short paragraph; further support as bullets.
+        for candidate in backing:
+            if len(body) >= SHORT_SENTENCES:
+                break
+            body += composer.render(candidate)
+        if body:
+            blocks.append("### In short\n\n" + " ".join(body))
+        points: list[str] = []
+        for candidate in backing:
+            if len(points) >= SUPPORT_UNITS:
+                break
+            if lines := composer.render(candidate):
+                points.append(" ".join(lines))
+        if points:
+            blocks.append("### Key points\n\n" + "\n".join(f"- {p}" for p in points))
 
         reframe_docs = set(request.lens.also_retrieve) if request.lens.reframe_flags else set()
-        sections: list[tuple[str, list[int], bool]] = []
-        general = pick(lambda s: s.hit.chunk.kind not in {"case", "practice"}, 4)
-        if not general:
-            general = pick(lambda s: True, 4)
-        sections.append(("In short", general, False))
-        if reframe_docs:
-            sections.append(
-                (
-                    "What this means in a complex system",
-                    pick(lambda s: s.hit.chunk.document_id in reframe_docs, 3),
-                    False,
-                )
-            )
-        sections.append(("What others did", pick(lambda s: s.hit.chunk.kind == "case", 2), False))
-        sections.append(
-            ("What to try next", pick(lambda s: s.hit.chunk.kind == "practice", 3), True)
+        sections = [
+            (
+                "What this means in a complex system",
+                [c for c in ranked if c.unit.document_id in reframe_docs and c.unit.kind != "step"],
+                SECTION_UNITS["reframe"],
+            ),
+            (
+                "What others did",
+                [c for c in ranked if c.unit.doc_kind == "case" and c.unit.kind == "key_point"],
+                SECTION_UNITS["case"],
+            ),
+            ("What to try next", steps(request, ranked), SECTION_UNITS["steps"]),
+        ]
+        for heading, candidates, limit in sections:
+            items: list[str] = []
+            for candidate in candidates:
+                if len(items) >= limit:
+                    break
+                lines = composer.render(candidate)
+                if lines:
+                    items.append(" ".join(lines))
+            if items:
+                blocks.append(f"### {heading}\n\n" + "\n".join(f"- {i}" for i in items))
+        return Draft(
+            markdown="\n\n".join(blocks), quotes=composer.quotes, passages=composer.passages
         )
-        quotes: dict[int, str] = {}
-        blocks = []
-        for heading, chosen, as_list in sections:
-            if not chosen:
-                continue
-            lines = []
-            for i in chosen:
-                sentence = found[i]
-                quotes.setdefault(sentence.n, sentence.quote)
-                lines.append(f"{sentence.text[:-1]} [{sentence.n}]{sentence.text[-1]}")
-            body = "\n".join(f"- {line}" for line in lines) if as_list else " ".join(lines)
-            blocks.append(f"### {heading}\n\n{body}")
-        return Draft(markdown="\n\n".join(blocks), quotes=quotes)

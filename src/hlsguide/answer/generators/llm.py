@@ -15,9 +15,12 @@ from html import escape
 
 from hlsguide.answer.citations import Draft
 from hlsguide.answer.generators.base import GenerationRequest, GeneratorError
+from hlsguide.answer.generators.extractive import candidate_pool, lead, relevance
 from hlsguide.answer.prompts import render
 from hlsguide.config import Settings
+from hlsguide.corpus.markup import display_text
 from hlsguide.retrieval.tokens import count_tokens
+from hlsguide.types import Hit
 
 
 def chat_model(settings: Settings):
@@ -48,6 +51,8 @@ def chat_model(settings: Settings):
 # A character that ordinary text does not use (U+02C6, as in the published method).
 DATAMARK = "\u02c6"
 _WHITESPACE = re.compile(r"\s+")
+# Units listed before the passages: the direct answer first, then the most relevant.
+CONTEXT_UNITS = 6
 
 
 def datamark(text: str) -> str:
@@ -56,10 +61,36 @@ def datamark(text: str) -> str:
     return _WHITESPACE.sub(DATAMARK, text.replace(DATAMARK, " ").strip())
 
 
-def pack_passages(request: GenerationRequest, budget: int) -> str:
+def pack_units(request: GenerationRequest, passages: list[Hit]) -> str:
+    """The best units for the question, datamarked like passages, each naming the passage
+    that holds it (a unit's chunk outside the retrieved passages is appended to ``passages``),
+    the direct answer first."""
+    pool = candidate_pool(request.candidates)
+    first = lead(request, pool)
+    ranked = sorted(pool, key=relevance, reverse=True)
+    chosen = ([first] if first is not None else []) + [c for c in ranked if c is not first]
+    blocks = []
+    for candidate in chosen[:CONTEXT_UNITS]:
+        unit = candidate.unit
+        chunk = request.locate(unit.document_id, unit.start) if request.locate else None
+        if chunk is None:
+            continue
+        numbers = [n for n, h in enumerate(passages, start=1) if h.chunk.id == chunk.id]
+        if not numbers:
+            passages.append(Hit(chunk=chunk, score=0.0))
+            numbers = [len(passages)]
+        prompt = f' answers="{datamark(escape(display_text(unit.prompt)))}"' if unit.prompt else ""
+        blocks.append(
+            f'<unit kind="{unit.kind}" passage="{numbers[0]}"{prompt}>'
+            f"{datamark(escape(display_text(unit.text), quote=False))}</unit>"
+        )
+    return "\n".join(blocks)
+
+
+def pack_passages(passages: list[Hit], budget: int) -> str:
     """Numbered, delimited passages, in rank order, until the token budget is spent."""
     blocks, used = list[str](), 0
-    for n, hit in enumerate(request.passages, start=1):
+    for n, hit in enumerate(passages, start=1):
         chunk = hit.chunk
         block = (
             f'<passage n="{n}" source="{escape(chunk.title)}" section="{escape(chunk.heading)}">\n'
@@ -82,10 +113,16 @@ class LLMGenerator:
         self.settings = settings
         self.model = model if model is not None else chat_model(settings)
 
-    def messages(self, request: GenerationRequest) -> list[tuple[str, str]]:
-        """The system and user messages for ``request`` (rendered from prompts/)."""
+    def messages(
+        self, request: GenerationRequest, passages: list[Hit] | None = None
+    ) -> list[tuple[str, str]]:
+        """The system and user messages for ``request`` (rendered from prompts/). Units come
+        first; ``passages`` (default: a copy of the request's) receives any unit's chunk."""
+        passages = passages if passages is not None else list(request.passages)
         framings = ", ".join(f.label.lower() for f in request.lens.reframe_flags)
         reframe = render("reframe_note", framings=framings) if framings else ""
+        flags = ", ".join(f.label.lower() for f in request.lens.flags) or "none"
+        units = pack_units(request, passages)
         return [
             (
                 "system",
@@ -97,20 +134,24 @@ class LLMGenerator:
                 "human",
                 render(
                     "answer_user",
-                    passages=pack_passages(request, self.settings.llm_context_tokens),
+                    units=units or "(none)",
+                    passages=pack_passages(passages, self.settings.llm_context_tokens),
                     reframe=reframe,
+                    kind=request.lens.kind.replace("_", " "),
+                    flags=flags,
                     question=escape(request.question, quote=False),
                 ),
             ),
         ]
 
     def generate(self, request: GenerationRequest) -> Draft:
+        passages = list(request.passages)
         try:
-            reply = self.model.invoke(self.messages(request))
+            reply = self.model.invoke(self.messages(request, passages))
         except Exception as exc:  # every backend failure becomes one clear error
             raise GeneratorError(f"the language model backend failed: {exc}") from exc
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        return Draft(markdown=text.strip())
+        return Draft(markdown=text.strip(), passages=passages)
 
     def condense(self, history: str, question: str) -> str:
         """A standalone question from a follow-up and the conversation so far."""

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from hlsguide.admission.callers import AdminCaller
 from hlsguide.answer.questions import QuestionError, validate_question
 from hlsguide.bootstrap.deps import FaqJobsDep, RetrievalDep, SettingsDep
 from hlsguide.faq.formats import MEDIA_TYPES, render
@@ -129,6 +130,7 @@ def _questions(body: FaqJobRequest, max_tokens: int, limit: int) -> list[FaqQues
 )
 async def create_job(
     body: FaqJobRequest,
+    caller: AdminCaller,
     request: Request,
     response: Response,
     settings: SettingsDep,
@@ -152,7 +154,9 @@ async def create_job(
             headers={"Retry-After": "30"},
         )
     mode = body.mode or settings.answer_mode
-    job = await run_in_threadpool(jobs.submit, questions, mode, body.concurrency, body.title)
+    job = await run_in_threadpool(
+        jobs.submit, questions, mode, body.concurrency, body.title, caller.owner().id
+    )
     jobs.start(job.id)
     status = _status(request, job)
     response.headers["Location"] = status.status_url

@@ -6,10 +6,8 @@ from fastapi import APIRouter, HTTPException, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from hlsguide.admission.callers import ASK, Caller
-from hlsguide.api.routes.documents import _read_capped, _refuse
+from hlsguide.api.uploads import UPLOAD_RESPONSES, read_capped, refusals_as_http
 from hlsguide.bootstrap.deps import GateDep, ReviewDep
-from hlsguide.documents.service import UploadError
-from hlsguide.retrieval.index import IndexLockedError
 from hlsguide.review.models import Review
 
 router = APIRouter(prefix="/v1", tags=["review"])
@@ -20,9 +18,7 @@ router = APIRouter(prefix="/v1", tags=["review"])
     responses={
         403: {"description": "index=true without an admin key"},
         409: {"description": "index=true while another index run is in progress"},
-        413: {"description": "Too large, or too many pages"},
-        415: {"description": "Content of an unsupported type"},
-        422: {"description": "Empty, unparseable, or too slow to parse"},
+        **UPLOAD_RESPONSES,
         503: {"description": "No index yet, or the service is at capacity"},
     },
 )
@@ -40,14 +36,12 @@ async def review_draft(
     (admin key) adds it to the index as an uploaded document."""
     if index and "admin" not in caller.scopes:
         raise HTTPException(403, "index=true stores the draft and needs an API key with 'admin'")
-    data = await _read_capped(file, reviewer.settings.max_upload_bytes)
+    data = await read_capped(file, reviewer.settings.max_upload_bytes)
     filename = file.filename or "draft"
-    try:
+    with refusals_as_http():
         async with gate.admit():
             document = await run_in_threadpool(reviewer.read, data, filename)
             result = await run_in_threadpool(reviewer.review, document)
         if index:
             result.stored_as = await run_in_threadpool(reviewer.store, data, filename)
-    except (UploadError, IndexLockedError) as exc:
-        raise _refuse(exc) from exc
     return result

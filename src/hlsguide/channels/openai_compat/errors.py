@@ -6,6 +6,7 @@ into ``BadRequestError``, ``NotFoundError``, ``AuthenticationError``... by statu
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
@@ -21,26 +22,21 @@ from hlsguide.storage import ConversationNotFoundError
 MAX_PROBLEMS_LISTED = 3
 
 
+# eq=False: an exception compares (and hashes) by identity, as the traceback machinery expects.
+@dataclass(eq=False)
 class OpenAIError(Exception):
     """A request this API refuses, with the status and fields OpenAI would send."""
 
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        param: str | None = None,
-        code: str | None = None,
-        type: str = "invalid_request_error",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.param = param
-        self.code = code
-        self.type = type
-        self.headers = headers
+    status: int
+    message: str
+    _: KW_ONLY
+    param: str | None = None
+    code: str | None = None
+    type: str = "invalid_request_error"
+    headers: dict[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
 
     def body(self) -> dict:
         """The JSON error object (also sent as an ``error`` event inside a stream)."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from hlsguide.admission.callers import ASK
+from hlsguide.admission.callers import ASK, AskCaller
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import Prepared, Turn
 from hlsguide.bootstrap.deps import AnswersDep, GateDep, SettingsDep
@@ -67,14 +67,18 @@ async def retrieve_model(model: str) -> ModelCard:
     responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
 )
 async def chat_completions(
-    body: ChatCompletionRequest, answers: AnswersDep, settings: SettingsDep, gate: GateDep
+    body: ChatCompletionRequest,
+    caller: AskCaller,
+    answers: AnswersDep,
+    settings: SettingsDep,
+    gate: GateDep,
 ) -> ChatCompletion | StreamingResponse:
     """Answer the last user message, as ``/v1/ask`` would, in OpenAI's completion format
     (``stream: true`` for server-sent ``chat.completion.chunk`` events ending in
     ``data: [DONE]``). The content is the cited Markdown answer with its Sources section; the
     ``hlsguide`` field (on the final chunk when streaming) carries citations, lens and ids.
     Earlier user messages give a follow-up its context, unless ``hlsguide.conversation_id``
-    names a stored conversation."""
+    names a stored conversation of the caller's."""
     check_model(body.model)
     check_supported(body)
     transcript = read_messages(body.messages)
@@ -91,6 +95,7 @@ async def chat_completions(
             mode=options.mode,
             top_k=options.top_k,
             earlier=earlier,
+            owner=caller.owner(options.conversation_secret),
         )
 
     try:

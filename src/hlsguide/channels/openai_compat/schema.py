@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hlsguide.channels.openai_compat.errors import OpenAIError
+from hlsguide.privacy.owners import SECRET_MIN_CHARS
 from hlsguide.types import Citation, Lens, SearchFilters
 
 MODEL_ID = "hlsguide"
@@ -54,6 +55,12 @@ class GuideOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     conversation_id: str | None = Field(None, min_length=1, max_length=64)
+    conversation_secret: str | None = Field(
+        None,
+        min_length=SECRET_MIN_CHARS,
+        max_length=128,
+        description="Without an API key: the conversation_secret returned with the answer.",
+    )
     filters: SearchFilters | None = None
     mode: Literal["extractive", "llm"] | None = Field(
         None, description="Generator; default HLSGUIDE_ANSWER_MODE."
@@ -142,6 +149,11 @@ class GuideExtension(BaseModel):
     answer_id: str
     conversation_id: str | None = Field(
         None, description="Send back as hlsguide.conversation_id to continue the conversation."
+    )
+    conversation_secret: str | None = Field(
+        None,
+        description="Without an API key: send back as hlsguide.conversation_secret with the "
+        "conversation_id.",
     )
     question: str
     standalone_query: str

@@ -10,19 +10,19 @@ the event id is claimed in the database first, so no worker answers an event twi
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
-from contextlib import AbstractAsyncContextManager, nullcontext
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from hlsguide.admission.limits import AnswerGate, OverloadedError, RateLimiter
+from hlsguide.admission.chat import ChatAdmission
+from hlsguide.admission.limits import OverloadedError
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
+from hlsguide.channels.chat import ChatChannel
 from hlsguide.channels.slack.blocks import (
     FEEDBACK_DOWN,
     FEEDBACK_UP,
@@ -34,9 +34,8 @@ from hlsguide.channels.slack.blocks import (
 from hlsguide.channels.slack.mrkdwn import plain_question
 from hlsguide.config import Settings
 from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.storage import AnswerNotFoundError, Store
-from hlsguide.storage.answer_log import add_feedback
-from hlsguide.storage.channel_events import claim_event, link_thread, thread_conversation
+from hlsguide.storage import Store
+from hlsguide.storage.channel_events import claim_event
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +46,11 @@ _FEEDBACK_ACTION = re.compile(f"^({FEEDBACK_UP}|{FEEDBACK_DOWN})$")
 _ANSWER_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class SlackResponder:
+class SlackResponder(ChatChannel):
     """The listeners: each turns a Slack request into a question for the answer core and
     the answer into a Slack message."""
 
-    def __init__(
-        self,
-        answers: AnswerService,
-        store: Store,
-        gate: AnswerGate | None = None,
-        limiter: RateLimiter | None = None,
-        per_minute: int = 60,
-    ) -> None:
-        self.answers = answers
-        self.store = store
-        self.gate = gate
-        self.limiter = limiter
-        self.per_minute = per_minute
+    name = CHANNEL
 
     async def acknowledge(self, ack) -> None:
         """Events: ack at once; the lazy listener does the work."""
@@ -76,14 +63,15 @@ class SlackResponder:
         if channel.startswith("D"):
             return  # direct messages arrive as message.im too, and are answered there
         root = event.get("thread_ts") or event["ts"]
+        user = event.get("user") or "unknown"
         await self._answer_event(
             body,
             client,
             event.get("text", ""),
             channel,
             root,
-            _thread_key(body, channel, root),
-            _user_key(body, event.get("user")),
+            _thread_key(body, user, channel, root),
+            user,
         )
 
     async def on_message(self, event: dict, body: dict, client: AsyncWebClient) -> None:
@@ -96,12 +84,10 @@ class SlackResponder:
             or not event.get("user")
         ):
             return  # our own posts and their edits, joins, changes: nothing to answer
-        channel = event["channel"]
+        channel, user = event["channel"], event["user"]
         root = event.get("thread_ts")
-        key = _thread_key(body, channel, root) if root else _thread_key(body, channel)
-        await self._answer_event(
-            body, client, event.get("text", ""), channel, root, key, _user_key(body, event["user"])
-        )
+        key = _thread_key(body, user, channel, root)
+        await self._answer_event(body, client, event.get("text", ""), channel, root, key, user)
 
     async def _answer_event(
         self,
@@ -153,53 +139,34 @@ class SlackResponder:
         question = plain_question(command.get("text", ""))
         if not question:
             return
-        user = _user_key(command, command.get("user_id"))
-        message = await self.answer(question, thread_key=None, user=user, show_question=True)
+        user = command.get("user_id") or "unknown"
+        message = await self.answer(question, None, user, show_question=True)
         await respond(response_type="ephemeral", replace_original=True, **message.as_kwargs())
 
     async def on_feedback(self, ack, action: dict, body: dict, respond) -> None:
-        """👍/👎 on an answer, stored with it. Repeated clicks of one person on one button are
-        recorded once."""
+        """👍/👎 on an answer, stored with it: one vote per person and answer, which the other
+        button changes and repeated clicks leave as it is."""
         await ack()
         answer_id = action.get("value") or ""
         if not _ANSWER_ID.match(answer_id):
             await _tell(respond, "That button does not belong to an hlsguide answer.")
             return
         rating = 1 if action["action_id"] == FEEDBACK_UP else -1
-        user = (body.get("user") or {}).get("id", "")
-        # Who voted is kept only as a digest, and only as long as event claims are kept.
-        voter = hashlib.sha256(user.encode()).hexdigest()[:32]
-        vote = f"{answer_id}:{voter}:{rating}"
-        if not await asyncio.to_thread(claim_event, self.store, f"{CHANNEL}-feedback", vote):
-            await _tell(respond, "Your feedback on this answer is already recorded.")
-            return
-        try:
-            await asyncio.to_thread(add_feedback, self.store, answer_id, rating, None)
-        except AnswerNotFoundError:
-            await _tell(respond, "That answer is no longer on record, so feedback cannot be kept.")
-            return
-        await _tell(respond, "Thank you: your feedback is recorded and helps improve the guide.")
+        user_id = (body.get("user") or {}).get("id") or "unknown"
+        await _tell(respond, await self.record_vote(answer_id, rating, self.owner(user_id).id))
 
     async def answer(
         self, question: str, thread_key: str | None, user: str, show_question: bool = False
     ) -> SlackMessage:
-        """Ask the answer core (in a worker thread: it is CPU-bound) and render the answer, or
-        a message saying why there is none."""
-        if await self._over_rate(user):
+        """Ask the answer core (in a worker thread: it is CPU-bound) as Slack ``user``, and
+        render the answer, or a message saying why there is none."""
+        if await self.admission.over_rate(f"{CHANNEL}:{user}"):
             return notice_message(
-                f"You have reached the limit of {self.per_minute} questions a minute. "
+                f"You have reached the limit of {self.admission.per_minute} questions a minute. "
                 "Please wait a little before asking again."
             )
-        conversation_id = None
-        if thread_key:
-            conversation_id = await asyncio.to_thread(
-                thread_conversation, self.store, CHANNEL, thread_key
-            )
         try:
-            async with self._answer_slot():
-                answer = await asyncio.to_thread(
-                    self.answers.ask, question, conversation_id=conversation_id, channel=CHANNEL
-                )
+            answer = await self.ask_in_thread(question, thread_key, self.owner(user))
         except QuestionError as exc:
             return notice_message(f"I can't take that question: {exc}.")
         except IndexNotReadyError:
@@ -209,36 +176,14 @@ class SlackResponder:
         except Exception:
             log.exception("answering a Slack question failed")
             return notice_message("Sorry, something went wrong while answering. Please try again.")
-        if thread_key and conversation_id is None and answer.conversation_id:
-            await asyncio.to_thread(
-                link_thread, self.store, CHANNEL, thread_key, answer.conversation_id
-            )
         return answer_message(answer, asked=question if show_question else None)
 
-    def _answer_slot(self) -> AbstractAsyncContextManager[None]:
-        """The API's admission control, shared with every other way of asking."""
-        return self.gate.admit() if self.gate else nullcontext()
 
-    async def _over_rate(self, user: str) -> bool:
-        """The API's per-caller limit, per Slack user (every request comes from Slack's
-        addresses, so the client IP says nothing)."""
-        if self.limiter is None:
-            return False
-        # The limiter may be the database one (shared by workers): not on the event loop.
-        wait = await asyncio.to_thread(self.limiter.hit, f"{CHANNEL}:{user}", self.per_minute, 60.0)
-        return wait is not None
-
-
-def _user_key(body: dict, user: str | None) -> str:
-    """Workspace and user: a person's identity across workspaces."""
+def _thread_key(body: dict, user: str, channel: str, thread_ts: str | None = None) -> str:
+    """Workspace, channel, thread root and user: one person's conversation in a thread (in a
+    shared thread each person continues their own, as conversations belong to their asker)."""
     workspace = body.get("team_id") or body.get("enterprise_id") or ""
-    return f"{workspace}:{user or 'unknown'}"
-
-
-def _thread_key(body: dict, channel: str, thread_ts: str | None = None) -> str:
-    """Workspace, channel and thread root: a thread's identity across workspaces."""
-    workspace = body.get("team_id") or body.get("enterprise_id") or ""
-    return ":".join(part for part in (workspace, channel, thread_ts) if part)
+    return ":".join(part for part in (workspace, channel, thread_ts, user) if part)
 
 
 async def _tell(respond, text: str) -> None:
@@ -250,15 +195,13 @@ def build_slack_app(
     settings: Settings,
     answers: AnswerService,
     store: Store,
-    gate: AnswerGate | None = None,
-    limiter: RateLimiter | None = None,
+    admission: ChatAdmission | None = None,
 ) -> AsyncApp:
     """The bolt app. Requests are verified with the signing secret (bolt refuses a bad
     signature or a timestamp more than 5 minutes off with 401). ``authorize`` hands bolt the
     configured bot token, so bolt never calls ``auth.test``; the Web API client talks to
-    ``HLSGUIDE_SLACK_API_URL``. Answers wait for a slot of ``gate`` (the API's admission
-    control) when one is given; each user may ask ``HLSGUIDE_RATE_LIMIT_PER_MINUTE`` questions a
-    minute when ``limiter`` is given."""
+    ``HLSGUIDE_SLACK_API_URL``. ``admission`` holds the API's answer gate and the per-user rate
+    limit, when given."""
     if settings.slack_signing_secret is None or settings.slack_bot_token is None:
         raise ValueError("Slack needs HLSGUIDE_SLACK_SIGNING_SECRET and HLSGUIDE_SLACK_BOT_TOKEN")
     bot_token = settings.slack_bot_token.get_secret_value()
@@ -272,7 +215,7 @@ def build_slack_app(
         client=AsyncWebClient(base_url=settings.slack_api_url),
         authorize=authorize,
     )
-    responder = SlackResponder(answers, store, gate, limiter, settings.rate_limit_per_minute)
+    responder = SlackResponder(answers, store, admission)
     app.event("app_mention")(ack=responder.acknowledge, lazy=[responder.on_mention])
     app.event("message")(ack=responder.acknowledge, lazy=[responder.on_message])
     app.command(COMMAND)(ack=responder.acknowledge_command, lazy=[responder.on_command])

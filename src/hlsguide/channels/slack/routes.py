@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
+from hlsguide.admission.chat import ChatAdmission
 from hlsguide.admission.limits import AnswerGate, RateLimiter
 from hlsguide.answer.service import AnswerService
 from hlsguide.channels.slack.app import build_slack_app
@@ -26,7 +27,8 @@ def slack_router(
     """The Slack endpoint, with its bolt app built once. ``store`` keeps event claims, threads
     and feedback; ``gate`` bounds concurrent answers, ``limiter`` each user's questions per
     minute."""
-    handler = AsyncSlackRequestHandler(build_slack_app(settings, answers, store, gate, limiter))
+    admission = ChatAdmission(gate, limiter, settings.rate_limit_per_minute)
+    handler = AsyncSlackRequestHandler(build_slack_app(settings, answers, store, admission))
     router = APIRouter(tags=["slack"])
 
     @router.post(

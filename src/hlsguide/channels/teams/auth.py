@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import httpx
@@ -123,10 +123,33 @@ def host_validator(settings: Settings, config: AgentAuthConfiguration) -> Outbou
     )
 
 
-def token_problem(claims: dict, service_url: str | None) -> str | None:
-    """Why a validated token may not carry this activity, or None. The SDK checks the
-    ``serviceurl`` claim only when present and only by host: a token must name exactly the
-    serviceUrl the bot is asked to reply to."""
+# Issuers whose tokens only the Bot Framework connector mints (signed with Bot Framework's keys).
+BOT_FRAMEWORK_ISSUERS = frozenset(
+    {
+        AuthenticationConstants.AGENTS_SDK_TOKEN_ISSUER,
+        AuthenticationConstants.GOV_AGENTS_SDK_TOKEN_ISSUER,
+    }
+)
+
+
+def token_problem(
+    claims: dict, service_url: str | None, connector_app_ids: Collection[str] = ()
+) -> str | None:
+    """Why a validated token may not carry this activity, or None.
+
+    The SDK also takes tokens Entra issued for our audience, and any app of a tenant can ask
+    Entra for one: such a token must name the Bot Framework connector as the app it was
+    issued to (``azp``, ``appid`` in v1 tokens), one of ``connector_app_ids``. And the SDK
+    checks the ``serviceurl`` claim only when present and only by host: a token must name
+    exactly the serviceUrl the bot is asked to reply to."""
+    if claims.get(AuthenticationConstants.ISSUER_CLAIM) not in BOT_FRAMEWORK_ISSUERS:
+        caller = claims.get(AuthenticationConstants.AUTHORIZED_PARTY) or claims.get(
+            AuthenticationConstants.APP_ID_CLAIM
+        )
+        if not isinstance(caller, str) or not caller:
+            return "the token names no calling app (azp or appid)"
+        if caller not in connector_app_ids:
+            return "the token was not issued to the Bot Framework connector"
     claimed = claims.get(AuthenticationConstants.SERVICE_URL_CLAIM)
     if not isinstance(claimed, str) or not claimed:
         return "the token has no serviceurl claim"

@@ -18,7 +18,7 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from microsoft_agents.activity import (
@@ -39,9 +39,11 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 from microsoft_agents.hosting.fastapi import CloudAdapter
 
-from hlsguide.admission.limits import AnswerGate, OverloadedError, RateLimiter
+from hlsguide.admission.chat import ChatAdmission
+from hlsguide.admission.limits import OverloadedError
 from hlsguide.answer.questions import QuestionError
 from hlsguide.answer.service import AnswerService
+from hlsguide.channels.chat import ChatChannel
 from hlsguide.channels.teams.cards import (
     COMMENT_INPUT,
     COMMENT_MAX_CHARS,
@@ -50,10 +52,10 @@ from hlsguide.channels.teams.cards import (
     card_message,
     summary_of,
 )
+from hlsguide.privacy.owners import Owner
 from hlsguide.retrieval.service import IndexNotReadyError
-from hlsguide.storage import AnswerNotFoundError, Store
-from hlsguide.storage.answer_log import add_feedback
-from hlsguide.storage.channel_events import claim_event, link_thread, thread_conversation
+from hlsguide.storage import Store
+from hlsguide.storage.channel_events import claim_event
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +95,27 @@ def plain_question(text: str) -> str:
 
 
 def thread_key(activity: Activity) -> str:
-    """A Teams conversation's identity: a personal chat, a group chat or one channel thread
-    (Teams gives each channel thread its own conversation id)."""
+    """One person's conversation in a Teams chat: a personal chat, a group chat or one
+    channel thread (Teams gives each channel thread its own conversation id), and the sender
+    (in a shared chat each person continues their own, as conversations belong to their
+    asker)."""
     tenant = activity.conversation.tenant_id or ""
-    return _digest(tenant, activity.conversation.id)
+    return _digest(tenant, activity.conversation.id, user_id(activity))
+
+
+def user_id(activity: Activity) -> str:
+    """The sender: their Entra ID (AAD) object id, else their Teams id."""
+    sender = activity.from_property
+    return (sender.aad_object_id or sender.id or "unknown") if sender else "unknown"
 
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _user_bucket(activity: Activity) -> str:
+    """The rate-limit bucket of the person who sent ``activity``."""
+    return f"{CHANNEL}:{user_id(activity)}"
 
 
 def addresses_bot(activity: Activity) -> bool:
@@ -111,8 +126,10 @@ def addresses_bot(activity: Activity) -> bool:
     return any(m.mentioned and m.mentioned.id == bot_id for m in activity.get_mentions())
 
 
-class TeamsBot:
+class TeamsBot(ChatChannel):
     """Routes Teams activities to the answer core and renders what it returns."""
+
+    name = CHANNEL
 
     def __init__(
         self,
@@ -120,16 +137,10 @@ class TeamsBot:
         store: Store,
         adapter: CloudAdapter,
         connections: Connections,
-        gate: AnswerGate | None = None,
-        limiter: RateLimiter | None = None,
-        per_minute: int = 60,
+        admission: ChatAdmission | None = None,
     ) -> None:
-        self.answers = answers
-        self.store = store
+        super().__init__(answers, store, admission)
         self.adapter = adapter
-        self.gate = gate
-        self.limiter = limiter
-        self.per_minute = per_minute
         self.app = AgentApplication[TurnState](
             storage=MemoryStorage(),
             connection_manager=connections,
@@ -159,17 +170,19 @@ class TeamsBot:
             if not await asyncio.to_thread(claim_event, self.store, CHANNEL, event):
                 log.info("Teams redelivered activity %s; it is already answered", activity.id)
                 return
-        if await self._over_rate(activity):
+        if await self.admission.over_rate(_user_bucket(activity)):
             await context.send_activity(
                 MessageFactory.text(
-                    f"You have asked {self.per_minute} questions in the last minute, the most "
-                    "the guide takes. Please ask again in a moment."
+                    f"You have asked {self.admission.per_minute} questions in the last minute, "
+                    "the most the guide takes. Please ask again in a moment."
                 )
             )
             return
         jobs = _deferred.get()
         if activity.delivery_mode == DeliveryModes.expect_replies or jobs is None:
-            await context.send_activity(await self.reply(question, key))
+            await context.send_activity(
+                await self.reply(question, key, self.owner(user_id(activity)))
+            )
             return
         await context.send_activity(Activity(type=ActivityTypes.typing))
         identity = context.identity or ClaimsIdentity()
@@ -179,7 +192,7 @@ class TeamsBot:
         self, identity: ClaimsIdentity, activity: Activity, question: str, key: str
     ) -> None:
         """Answer ``question`` and post it as a reply to ``activity`` through the connector."""
-        reply = await self.reply(question, key)
+        reply = await self.reply(question, key, self.owner(user_id(activity)))
         continuation = activity.get_conversation_reference().get_continuation_activity()
         continuation.id = activity.id  # the answer replies to the question (threads in channels)
 
@@ -191,15 +204,11 @@ class TeamsBot:
         except Exception:
             log.exception("Teams did not take the answer for conversation %s", key[:12])
 
-    async def reply(self, question: str, key: str) -> Activity:
-        """Ask the answer core (in a worker thread: it is CPU-bound) and render the answer as a
-        card, or a message saying why there is none."""
-        conversation_id = await asyncio.to_thread(thread_conversation, self.store, CHANNEL, key)
+    async def reply(self, question: str, key: str, owner: Owner) -> Activity:
+        """Ask the answer core as ``owner`` (in a worker thread: it is CPU-bound) and render the
+        answer as a card, or a message saying why there is none."""
         try:
-            async with self._answer_slot():
-                answer = await asyncio.to_thread(
-                    self.answers.ask, question, conversation_id=conversation_id, channel=CHANNEL
-                )
+            answer = await self.ask_in_thread(question, key, owner)
         except QuestionError as exc:
             return MessageFactory.text(f"I can't take that question: {exc}.")
         except IndexNotReadyError:
@@ -209,31 +218,13 @@ class TeamsBot:
         except Exception:
             log.exception("answering a Teams question failed")
             return MessageFactory.text("Sorry, something went wrong while answering. Try again.")
-        if conversation_id is None and answer.conversation_id:
-            await asyncio.to_thread(link_thread, self.store, CHANNEL, key, answer.conversation_id)
         return card_message(answer_card(answer), summary_of(answer))
-
-    async def _over_rate(self, activity: Activity) -> bool:
-        """The API's per-caller limit, per Teams user (every activity comes from Microsoft's
-        addresses, so the client IP says nothing)."""
-        if self.limiter is None:
-            return False
-        sender = activity.from_property
-        user = (sender.aad_object_id or sender.id) if sender else "unknown"
-        bucket = f"{CHANNEL}:{user}"
-        # The limiter may be the database one (shared by workers): not on the event loop.
-        wait = await asyncio.to_thread(self.limiter.hit, bucket, self.per_minute, 60.0)
-        return wait is not None
-
-    def _answer_slot(self) -> AbstractAsyncContextManager[None]:
-        """The API's admission control, shared with every other way of asking."""
-        return self.gate.admit() if self.gate else nullcontext()
 
     async def on_feedback(
         self, context: TurnContext, _state: TurnState, data: object
     ) -> AdaptiveCardInvokeResponse:
         """A feedback button on an answer card (``Action.Execute``), with the optional comment
-        typed into the card. The same vote from the same person is recorded once."""
+        typed into the card. One vote per person and answer: a new one replaces it."""
         if not isinstance(data, dict):
             return factory.bad_request("feedback data must be an object")
         answer_id, rating = data.get("answer_id"), data.get("rating")
@@ -247,16 +238,8 @@ class TeamsBot:
         comment = " ".join((comment or "").split()) or None
         if comment is not None and len(comment) > COMMENT_MAX_CHARS:
             return factory.bad_request(f"comment is longer than {COMMENT_MAX_CHARS} characters")
-        sender = context.activity.from_property
-        voter = (sender.aad_object_id or sender.id) if sender else ""
-        vote = _digest(answer_id, voter or "", str(rating), comment or "")
-        if not await asyncio.to_thread(claim_event, self.store, f"{CHANNEL}-feedback", vote):
-            return factory.message("Your feedback on this answer is already recorded.")
-        try:
-            await asyncio.to_thread(add_feedback, self.store, answer_id, rating, comment)
-        except AnswerNotFoundError:
-            return factory.message("That answer is no longer on record, so feedback can't be kept.")
-        return factory.message("Thank you: your feedback is recorded and helps improve the guide.")
+        voter = self.owner(user_id(context.activity)).id
+        return factory.message(await self.record_vote(answer_id, rating, voter, comment))
 
     async def on_members_added(self, context: TurnContext, _state: TurnState) -> None:
         """Say hello when the bot is added to a chat or team."""

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.background import BackgroundTask
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hlsguide.admission.chat import ChatAdmission
 from hlsguide.admission.limits import AnswerGate, RateLimiter
 from hlsguide.answer.service import AnswerService
 from hlsguide.channels.teams.auth import (
@@ -94,9 +95,8 @@ def mount_teams(
     adapter = CloudAdapter(
         connection_manager=connections, host_validator=host_validator(settings, config)
     )
-    bot = TeamsBot(
-        answers, store, adapter, connections, gate, limiter, settings.rate_limit_per_minute
-    )
+    admission = ChatAdmission(gate, limiter, settings.rate_limit_per_minute)
+    bot = TeamsBot(answers, store, adapter, connections, admission)
     app.state.agent_configuration = config  # where the SDK's middleware looks for it
     app.state.teams = bot
     app.add_middleware(TeamsTokenGate)
@@ -165,7 +165,9 @@ def _activity_problem(
         return 400, f"not a Bot Framework activity: {where}: {first['msg']}"
     if not activity.type or not activity.conversation:
         return 400, "an activity needs a type and a conversation"
-    if claims is not None and (problem := token_problem(claims, activity.service_url)):
+    if claims is not None and (
+        problem := token_problem(claims, activity.service_url, settings.teams_connector_app_ids)
+    ):
         return 401, problem
     allowed = settings.teams_allowed_tenants
     if allowed and _tenant(activity, payload) not in allowed:

@@ -345,6 +345,9 @@ textarea[aria-invalid="true"] { border-color: #942514; }
     constructor() {
       super();
       this.conversationId = null;
+      // Without an API key the server makes a conversation ours by a secret it hands back
+      // with each answer; only the holder may continue it. Kept in memory, never stored.
+      this.conversationSecret = null;
       this.busy = false;
       this.controller = null;
       this.cardOpener = null;
@@ -520,6 +523,7 @@ textarea[aria-invalid="true"] { border-color: #942514; }
       if (this.controller) this.controller.abort();
       this.closeCard({ restoreFocus: false });
       this.conversationId = null;
+      this.conversationSecret = null;
       this.log.replaceChildren();
       this.setStatus("Started a new conversation.");
       this.input.focus();
@@ -607,6 +611,9 @@ textarea[aria-invalid="true"] { border-color: #942514; }
       this.setStatus("The guide is looking for sources…");
       const body = { question };
       if (this.conversationId) body.conversation_id = this.conversationId;
+      if (this.conversationId && this.conversationSecret) {
+        body.conversation_secret = this.conversationSecret;
+      }
       try {
         const response = await fetch(`${this.apiBase}/v1/ask/stream`, {
           method: "POST",
@@ -655,6 +662,9 @@ textarea[aria-invalid="true"] { border-color: #942514; }
 
     finishTurn(turn, data) {
       if (typeof data.conversation_id === "string") this.conversationId = data.conversation_id;
+      if (typeof data.conversation_secret === "string") {
+        this.conversationSecret = data.conversation_secret;
+      }
       for (const citation of Array.isArray(data.citations) ? data.citations : []) {
         if (Number.isInteger(citation.n)) turn.citations.set(citation.n, citation);
       }
@@ -700,6 +710,7 @@ textarea[aria-invalid="true"] { border-color: #942514; }
       }
       if (response.status === 404 && this.conversationId) {
         this.conversationId = null;
+        this.conversationSecret = null;
         this.showError(
           turn,
           "That conversation is no longer available. Ask again to start a new one.",

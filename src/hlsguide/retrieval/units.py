@@ -1,0 +1,290 @@
+"""Units at index time: authored units placed in their chunks, candidate sentences derived.
+
+Every document yields candidate sentences from its prose (uploads have nothing else): a
+sentence that opens with a pronoun or connective is bound to the one before it, and headings,
+list lead-ins, questions and fragments under six words are never units. Authored units
+(contract v2) come from the loader; their sections are not mined again for sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hlsguide.corpus.markup import citation_keys, display_text
+from hlsguide.corpus.units import (
+    UNIT_SECTIONS,
+    is_steps,
+    opens_dangling,
+    opens_imperative,
+    sentence_spans,
+)
+from hlsguide.retrieval.embeddings import Embedder
+from hlsguide.types import Chunk, Section, SourceDocument, Unit
+
+MIN_WORDS = 6
+# A bound sentence pair longer than this is not one thought any more.
+MAX_BOUND_WORDS = 90
+# Sentences about the document itself ("this note") say nothing to a reader of an answer.
+SELF_REFERENCE = re.compile(r"\bthis (note|document|page|guide|section)\b", re.IGNORECASE)
+# A line that starts a block of its own: a list item, a heading, a table row, a quote.
+_BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#|\||>)")
+_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)]|>)\s+")
+
+
+def embedding_text(unit: Unit) -> str:
+    """What the embedder sees for a unit's text vector."""
+    return display_text(unit.text)
+
+
+def _blocks(text: str) -> Iterator[tuple[int, int]]:
+    """Paragraphs and list items of ``text`` as spans; wrapped lines stay in one block."""
+    start = None
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if not stripped or _BLOCK_START.match(line):
+            if start is not None:
+                yield start, offset
+            # A list item's text starts after its marker.
+            marker = _MARKER.match(line)
+            start = offset + (marker.end() if marker else 0) if stripped else None
+        elif start is None:
+            start = offset
+        offset += len(line)
+    if start is not None:
+        yield start, offset
+
+
+def _is_candidate(text: str) -> bool:
+    shown = display_text(text)
+    return not (
+        len(shown.split()) < MIN_WORDS
+        or text.lstrip().startswith(("#", "|"))
+        or shown.endswith((":", "?"))
+        or (not shown[:1].isalnum() and shown[:1] not in '"“‘(')
+        or SELF_REFERENCE.search(shown)
+    )
+
+
+def _section_sentences(section: Section) -> Iterator[tuple[int, int]]:
+    """(start, end) in the section of each candidate, dangling openers bound backwards."""
+    for block_start, block_end in _blocks(section.text):
+        block = section.text[block_start:block_end]
+        kept: tuple[int, int] | None = None
+        for start, end in sentence_spans(block):
+            text = block[start:end]
+            if opens_dangling(text):
+                # Bound to the sentence before it, or dropped when that was not a unit.
+                if kept is not None and len(block[kept[0] : end].split()) <= MAX_BOUND_WORDS:
+                    kept = (kept[0], end)
+                else:
+                    if kept is not None:
+                        yield block_start + kept[0], block_start + kept[1]
+                    kept = None
+                continue
+            if kept is not None:
+                yield block_start + kept[0], block_start + kept[1]
+            kept = (start, end) if _is_candidate(text) else None
+        if kept is not None:
+            yield block_start + kept[0], block_start + kept[1]
+
+
+def candidate_sentences(document: SourceDocument) -> list[Unit]:
+    """Sentence units of the prose of ``document`` (sections holding authored units skipped)."""
+    units = []
+    for section in document.sections:
+        if any(h in UNIT_SECTIONS or is_steps(h) for h in section.heading_path) and (
+            document.units
+        ):
+            continue
+        for start, end in _section_sentences(section):
+            text = section.text[start:end]
+            units.append(
+                Unit(
+                    id="",
+                    document_id=document.id,
+                    kind="step" if opens_imperative(text) else "sentence",
+                    text=text,
+                    start=section.start + start,
+                    end=section.start + end,
+                    title=document.title,
+                    doc_kind=document.kind,
+                    citations=citation_keys(text),
+                )
+            )
+    return units
+
+
+def _intact(unit: Unit, sections: list[Section]) -> bool:
+    """Whether the sections still hold ``unit`` as written: text the injection screen blanked
+    (offsets kept) makes the section differ, and such a unit is not kept."""
+    for section in sections:
+        start = max(unit.start, section.start)
+        end = min(unit.end, section.start + len(section.text))
+        if start < end and (
+            section.text[start - section.start : end - section.start]
+            != unit.text[start - unit.start : end - unit.start]
+        ):
+            return False
+    return True
+
+
+def document_units(document: SourceDocument, chunks: list[Chunk]) -> list[Unit]:
+    """Authored and sentence units of ``document``, each placed in the chunk holding most of it
+    (its start must lie in that chunk, so a quote from the start is exact). An authored unit
+    holding text the injection screen removed is left out."""
+    placed: list[Unit] = []
+    authored = [u for u in document.units if _intact(u, document.sections)]
+    for unit in [*authored, *candidate_sentences(document)]:
+        holders = [c for c in chunks if c.start <= unit.start < c.end]
+        if not holders:
+            continue
+        best = max(holders, key=lambda c: min(c.end, unit.end) - unit.start)
+        placed.append(
+            unit.model_copy(update={"id": f"{document.id}~{len(placed)}", "chunk_id": best.id})
+        )
+    return placed
+
+
+PROMPTED = frozenset({"question", "misreading"})
+UNITS_FILE = "units.jsonl"
+TEXT_VECTORS = "unit_vectors.npy"
+PROMPT_VECTORS = "unit_prompt_vectors.npy"
+
+
+@dataclass
+class UnitIndex:
+    """The units of one generation with their vectors: a text vector for every unit, a prompt
+    vector for questions and misreadings (zero rows for the rest), embedded once at indexing."""
+
+    units: list[Unit]
+    text_vectors: np.ndarray
+    prompt_vectors: np.ndarray
+    _rows: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rows = {u.id: i for i, u in enumerate(self.units)}
+
+    @classmethod
+    def empty(cls, dimension: int = 0) -> UnitIndex:
+        return cls([], np.zeros((0, dimension), np.float32), np.zeros((0, dimension), np.float32))
+
+    @classmethod
+    def build(cls, units: list[Unit], embedder: Embedder, batch: int = 256) -> UnitIndex:
+        """Embed ``units`` (texts, and prompts where there are any)."""
+        if not units:
+            return cls.empty()
+        texts = [embedding_text(u) for u in units]
+        prompted = [i for i, u in enumerate(units) if u.prompt]
+        prompts = [display_text(units[i].prompt or "").strip('"“”') for i in prompted]
+        vectors = []
+        every = texts + prompts
+        for start in range(0, len(every), batch):
+            vectors.extend(embedder.embed_documents(every[start : start + batch]))
+        matrix = np.asarray(vectors, dtype=np.float32)
+        prompt_vectors = np.zeros((len(units), matrix.shape[1]), np.float32)
+        prompt_vectors[prompted] = matrix[len(texts) :]
+        return cls(units, matrix[: len(texts)], prompt_vectors)
+
+    @classmethod
+    def concat(cls, parts: list[UnitIndex]) -> UnitIndex:
+        """One index of the parts' units, in order (ids must not repeat)."""
+        parts = [p for p in parts if p.units]
+        if not parts:
+            return cls.empty()
+        return cls(
+            [u for p in parts for u in p.units],
+            np.concatenate([p.text_vectors for p in parts]),
+            np.concatenate([p.prompt_vectors for p in parts]),
+        )
+
+    def subset(self, document_ids: set[str]) -> UnitIndex:
+        """The units (and vector rows) of ``document_ids``, carried over to a new generation."""
+        rows = [i for i, u in enumerate(self.units) if u.document_id in document_ids]
+        return UnitIndex(
+            [self.units[i] for i in rows], self.text_vectors[rows], self.prompt_vectors[rows]
+        )
+
+    def save(self, directory: Path) -> None:
+        with open(directory / UNITS_FILE, "w", encoding="utf-8") as handle:
+            for unit in self.units:
+                handle.write(unit.model_dump_json() + "\n")
+        np.save(directory / TEXT_VECTORS, self.text_vectors)
+        np.save(directory / PROMPT_VECTORS, self.prompt_vectors)
+
+    @classmethod
+    def load(cls, directory: Path) -> UnitIndex:
+        """The units saved in ``directory`` (none for a generation built before units)."""
+        if not (directory / UNITS_FILE).exists():
+            return cls.empty()
+        with open(directory / UNITS_FILE, encoding="utf-8") as handle:
+            units = [Unit.model_validate_json(line) for line in handle]
+        return cls(units, np.load(directory / TEXT_VECTORS), np.load(directory / PROMPT_VECTORS))
+
+    def get(self, unit_id: str) -> Unit | None:
+        row = self._rows.get(unit_id)
+        return self.units[row] if row is not None else None
+
+    def vector(self, unit_id: str) -> np.ndarray:
+        """The text vector of a unit."""
+        return self.text_vectors[self._rows[unit_id]]
+
+    def select(
+        self, kinds: Iterable[str] | None = None, document_ids: Iterable[str] | None = None
+    ) -> list[Unit]:
+        """Units of the given kinds and documents (all when a filter is None), in index order."""
+        kinds = set(kinds) if kinds is not None else None
+        documents = set(document_ids) if document_ids is not None else None
+        return [
+            u
+            for u in self.units
+            if (kinds is None or u.kind in kinds)
+            and (documents is None or u.document_id in documents)
+        ]
+
+    def nearest(
+        self,
+        vector: Sequence[float] | np.ndarray,
+        kinds: Iterable[str] | None = None,
+        k: int = 10,
+        by: str = "text",
+        document_ids: Iterable[str] | None = None,
+    ) -> list[tuple[Unit, float]]:
+        """Units most similar to ``vector`` (cosine), best first; ``by="prompt"`` compares with
+        the question or misreading of questions and misreadings only."""
+        if not self.units:
+            return []
+        if by == "prompt":
+            kinds = {"question", "misreading"} & (
+                set(kinds) if kinds else {"question", "misreading"}
+            )
+        chosen = self.select(kinds, document_ids)
+        if not chosen:
+            return []
+        rows = np.fromiter((self._rows[u.id] for u in chosen), dtype=np.int64)
+        matrix = self.prompt_vectors if by == "prompt" else self.text_vectors
+        scores = matrix[rows] @ np.asarray(vector, dtype=np.float32)
+        order = np.argsort(-scores)[:k]
+        return [(chosen[i], float(scores[i])) for i in order]
+
+    def scored(
+        self, vector: Sequence[float] | np.ndarray, document_ids: Iterable[str]
+    ) -> list[tuple[Unit, np.ndarray, float, float]]:
+        """(unit, text vector, text similarity, prompt similarity) for every unit of
+        ``document_ids``, in index order: the candidates an answer is composed from."""
+        chosen = self.select(None, document_ids)
+        if not chosen:
+            return []
+        rows = np.fromiter((self._rows[u.id] for u in chosen), dtype=np.int64)
+        query = np.asarray(vector, dtype=np.float32)
+        texts = self.text_vectors[rows]
+        text_scores, prompt_scores = texts @ query, self.prompt_vectors[rows] @ query
+        return [
+            (u, texts[i], float(text_scores[i]), float(prompt_scores[i]))
+            for i, u in enumerate(chosen)
+        ]

@@ -1,0 +1,66 @@
+"""Units in the index: authored units placed in their chunks, candidate sentences bound to
+their antecedents, vectors stored with the generation and searched without re-embedding."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hlsguide.corpus.units import opens_dangling
+from hlsguide.retrieval.embeddings import embed_query
+
+V2_DOCUMENT = (Path(__file__).parents[1] / "fixtures" / "units" / "shared-budgets.md").read_text()
+
+
+@pytest.fixture
+def with_units(service, corpus_dir):
+    (corpus_dir / "concepts" / "shared-budgets.md").write_text(V2_DOCUMENT)
+    (corpus_dir / "notes.txt").write_text(
+        "Summary\n\nThe Riverside alliance pooled four contracts into one in 2019 after two "
+        "years of co-design. It then met monthly to review cases together.\n\n"
+        "Key steps:\n\n- Agree the shared purpose with every partner before any money moves.\n"
+        "- Too short.\n"
+    )
+    report = service.build()
+    assert report.generation is not None, report.failed
+    return service.searcher()
+
+
+def test_authored_units_sit_exactly_in_their_chunks(with_units):
+    units = with_units.units(document_ids=["shared-budgets"])
+    kinds = [u.kind for u in units]
+    assert kinds.count("key_point") == 2
+    assert kinds.count("question") == 1
+    assert kinds.count("misreading") == 1
+    question = next(u for u in units if u.kind == "question")
+    assert question.prompt == "How do we start a shared budget with the NHS?"
+    for unit in units:
+        chunk = with_units.chunk(unit.chunk_id)
+        assert chunk.document_id == "shared-budgets"
+        head = unit.text.split(" [@")[0]
+        assert chunk.text[unit.start - chunk.start :].startswith(head)
+
+
+def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units):
+    units = with_units.units(document_ids=["doc-notes"])
+    texts = [" ".join(u.text.split()) for u in units]
+    # The "It then met..." sentence travels with its antecedent; nothing opens dangling.
+    assert any(t.startswith("The Riverside alliance pooled") and "It then met" in t for t in texts)
+    assert not any(opens_dangling(t) for t in texts)
+    # Headings, lead-ins and fragments are never units; an imperative sentence is a step.
+    assert not any(t in ("Summary", "Key steps:", "Too short.") for t in texts)
+    step = next(u for u in units if u.text.startswith("Agree the shared purpose"))
+    assert step.kind == "step"
+
+
+def test_unit_vectors_are_stored_and_searched_without_embedding(with_units, embedder):
+    vector = embed_query(embedder, "how can we begin pooling money with the health service?")
+    embedder.texts.clear()
+    nearest = with_units.nearest_units(vector, by="prompt", k=1)
+    assert nearest[0][0].prompt == "How do we start a shared budget with the NHS?"
+    hits = with_units.search("pooling money with the health service", k=3, vector=vector)
+    assert embedder.texts == []  # the vector was passed in: nothing embedded at search time
+    assert "shared-budgets" in {h.chunk.document_id for h in hits}
+    index = with_units.snapshot.units
+    row = next(i for i, u in enumerate(index.units) if u.kind == "question")
+    assert np.isclose(np.linalg.norm(index.prompt_vectors[row]), 1.0, atol=1e-3)

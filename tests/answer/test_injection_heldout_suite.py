@@ -7,10 +7,12 @@ and with the real local model (llama.cpp serving SmolLM2) on a sample of the doc
 import re
 
 import pytest
-from support.injection import answers_from_each, ingestion_leaks, planted_index
+from support.injection import QUESTION, answers_from_each, ingestion_leaks, planted_index
 from support.injection_heldout import build_heldout_fixtures
 
-from hlsguide.answer.generators.llm import DATAMARK
+from hlsguide.answer.generators.llm import DATAMARK, LLMGenerator
+from hlsguide.answer.service import AnswerService
+from hlsguide.types import SearchFilters
 
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 
@@ -76,7 +78,7 @@ def test_no_canary_and_no_foreign_link_from_the_real_local_model(planted, llama_
     )
     answers = AnswerService(settings, retrieval, llm=LLMGenerator(settings))
     # Every format, visible and hidden, and every split payload; the tiny model on CPU takes
-    # seconds an answer, so not all 130 documents.
+    # seconds an answer, so not all of the documents.
     sample = [f for i, f in enumerate(fixtures) if i % 7 == 0 or "split" in f.name]
     assert {f.path.suffix for f in sample} == {".pdf", ".docx", ".html", ".md", ".txt"}
     for fixture in sample:

@@ -9,7 +9,7 @@ import pytest
 
 from hlsguide.corpus.sanitize import Findings
 from hlsguide.retrieval.injection import blank, directs_the_answer, load_detector, screen, units
-from hlsguide.retrieval.injection.evaluation import corpus_sentences, evaluate_detector
+from hlsguide.retrieval.injection.evaluation import corpus_sentences, evaluate_detector, read_set
 from hlsguide.retrieval.injection.train import DATA
 from hlsguide.types import Section, SourceDocument
 
@@ -108,20 +108,16 @@ def test_no_corpus_sentence_is_blanked(detector):
 
 
 def test_heldout_split_is_apart_from_training():
-    train = {line for p in (DATA / "train").glob("*.txt") for line in p.read_text().splitlines()}
-    heldout = [
-        line
-        for p in (DATA / "heldout").glob("*.txt")
-        for line in p.read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    # heldout/ holds whatever fresh set was written apart from train/ (read_set's format); a
+    # set once scored and tuned against moves to train/ and a new one takes its place.
+    train, _ = read_set(DATA / "train")
+    heldout, _ = read_set(DATA / "heldout")
     assert len(heldout) >= 400
-    assert not set(heldout) & train
+    assert not set(heldout) & set(train)
 
 
-def test_heldout_scores_do_not_regress(detector):
-    # The issue's bar is recall >= 0.95 at precision >= 0.98; the shipped weights reach less
-    # (see the README). This guards the measured level against regressions.
+def test_heldout_scores_reach_the_issues_bar(detector):
+    # Issue 16: recall >= 0.95 at precision >= 0.98 on a held-out split never used to tune.
     scores = evaluate_detector(detector, DATA / "heldout").detector
-    assert scores.precision >= 0.97
-    assert scores.recall >= 0.78
+    assert scores.precision >= 0.98, scores.false_alarms
+    assert scores.recall >= 0.95, scores.missed

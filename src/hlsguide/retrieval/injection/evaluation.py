@@ -3,7 +3,8 @@
 
 A labelled set is a folder of ``*.txt`` files, one sentence a line (``\\n`` inside a line stands
 for a line break; lines starting with ``#`` are comments); files named ``injections*`` hold
-sentences addressed to a model, the others ordinary sentences.
+sentences addressed to a model, files named ``ordinary*`` ordinary sentences. Other files (such
+as the planted suite's ``payloads.txt`` beside the held-out set) are not labelled sentences.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ Embed = Callable[[list[str]], np.ndarray]
 
 
 def read_set(folder: Path) -> tuple[list[str], np.ndarray]:
-    """Texts and labels (1 = addressed to a model) of every ``*.txt`` in ``folder``."""
-    files = sorted(folder.glob("*.txt"))
+    """Texts and labels (1 = addressed to a model) of the labelled ``*.txt`` files in
+    ``folder``."""
+    files = sorted(folder.glob("injections*.txt")) + sorted(folder.glob("ordinary*.txt"))
     if not files:
         raise ValueError(f"no labelled *.txt files in {folder}")
     texts, labels = [], []
@@ -32,7 +34,7 @@ def read_set(folder: Path) -> tuple[list[str], np.ndarray]:
                 texts.append(line.replace("\\n", "\n"))
                 labels.append(int(positive))
     if not any(labels) or all(labels):
-        raise ValueError(f"{folder} needs both injections*.txt and other (ordinary) files")
+        raise ValueError(f"{folder} needs both injections*.txt and ordinary*.txt files")
     return texts, np.asarray(labels)
 
 

@@ -20,22 +20,29 @@ from hlsguide.retrieval.injection.detector import InjectionDetector, normalise, 
 Embed = Callable[[list[str]], np.ndarray]
 
 
-def read_set(folder: Path) -> tuple[list[str], np.ndarray]:
-    """Texts and labels (1 = addressed to a model) of the labelled ``*.txt`` files in
+def read_files(folder: Path) -> list[tuple[str, list[str], int]]:
+    """(file name, texts, label: 1 = addressed to a model) of each labelled ``*.txt`` file in
     ``folder``."""
     files = sorted(folder.glob("injections*.txt")) + sorted(folder.glob("ordinary*.txt"))
     if not files:
         raise ValueError(f"no labelled *.txt files in {folder}")
-    texts, labels = [], []
+    found = []
     for path in files:
-        positive = path.name.startswith("injections")
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                texts.append(line.replace("\\n", "\n"))
-                labels.append(int(positive))
-    if not any(labels) or all(labels):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        texts = [t.replace("\\n", "\n") for t in lines if t.strip() and not t.startswith("#")]
+        found.append((path.name, texts, int(path.name.startswith("injections"))))
+    return found
+
+
+def read_set(folder: Path) -> tuple[list[str], np.ndarray]:
+    """Texts and labels (1 = addressed to a model) of the labelled ``*.txt`` files in
+    ``folder``."""
+    files = read_files(folder)
+    texts = [t for _, found, _ in files for t in found]
+    labels = np.asarray([label for _, found, label in files for _ in found])
+    if not labels.any() or labels.all():
         raise ValueError(f"{folder} needs both injections*.txt and ordinary*.txt files")
-    return texts, np.asarray(labels)
+    return texts, labels
 
 
 def corpus_sentences(corpus: Path) -> list[str]:

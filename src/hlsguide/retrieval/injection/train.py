@@ -1,14 +1,16 @@
 """Train the layer-2 classifier and write ``weights.json`` (run from a checkout)::
 
     python -m hlsguide.retrieval.injection.train corpus-sentences corpus  # refresh the corpus set
-    python -m hlsguide.retrieval.injection.train fit                      # fit, write weights
+    python -m hlsguide.retrieval.injection.train cv                       # grouped CV only
+    python -m hlsguide.retrieval.injection.train fit                      # grouped CV, fit, write
     python -m hlsguide.retrieval.injection.train evaluate LABELS [CORPUS]  # scores, cached vectors
 
 ``evaluate`` is ``hlsguide eval injection --labels LABELS --corpus CORPUS`` with the embeddings
 cached for training.
 
 Labelled sets live in ``tests/fixtures/injection/`` (format: ``evaluation.read_set``):
-``train/`` (used to fit, and to choose the threshold on the validation folds carved from it)
+``train/`` (used to fit, and to choose the threshold by grouped cross-validation: each file is
+scored by a model fitted on the others, so the threshold holds on styles a model has not seen)
 and ``heldout/`` (written apart from it, never used to tune). scikit-learn is needed only here.
 """
 
@@ -31,12 +33,12 @@ from hlsguide.retrieval.injection.detector import (
     normalise,
     terms,
 )
-from hlsguide.retrieval.injection.evaluation import corpus_sentences, evaluate_detector, read_set
+from hlsguide.retrieval.injection.evaluation import corpus_sentences, evaluate_detector, read_files
 
 DATA = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "injection"
 # The threshold is the lowest at which both layers together (a sentence is flagged when a
-# pattern matches or the classifier's score reaches it) keep this precision on the validation
-# folds; precision matters more, since a false positive blanks a reader's sentence.
+# pattern matches or the classifier's score reaches it) keep this precision on the grouped
+# cross-validation; precision matters more, since a false positive blanks a reader's sentence.
 TARGET_PRECISION = 0.98
 REGULARISATION = 10.0
 MAX_TERMS = 5000
@@ -75,37 +77,71 @@ def _model():
     return LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=3000)
 
 
-def _threshold(texts: list[str], y: np.ndarray) -> float:
-    """The lowest threshold at which patterns plus classifier reach TARGET_PRECISION on the
-    validation folds (5 stratified folds carved from the training set, each scored by a model
-    fitted on the other four)."""
-    from sklearn.model_selection import StratifiedKFold
-
+def _grouped_scores(texts: list[str], y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Out-of-style scores: each labelled file's sentences scored by a model fitted on every
+    other file (leave one file out), so a style is always judged by a model that never saw it."""
     scores = np.zeros(len(y))
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=16)
-    for train, test in folds.split(np.zeros(len(y)), y):
-        x, vectoriser = _features([texts[i] for i in train])
-        model = _model().fit(x, y[train])
-        scores[test] = model.predict_proba(_features([texts[i] for i in test], vectoriser)[0])[:, 1]
-    patterns = np.array([matches_pattern(normalise(t)) for t in texts])
+    for group in np.unique(groups):
+        test = groups == group
+        x, vectoriser = _features([t for t, held in zip(texts, test, strict=True) if not held])
+        model = _model().fit(x, y[~test])
+        held_out = [t for t, held in zip(texts, test, strict=True) if held]
+        scores[test] = model.predict_proba(_features(held_out, vectoriser)[0])[:, 1]
+    return scores
+
+
+def _threshold(scores: np.ndarray, y: np.ndarray, patterns: np.ndarray) -> float:
+    """The lowest threshold at which patterns plus classifier reach TARGET_PRECISION on the
+    out-of-style scores."""
     for threshold in np.arange(0.3, 1.0, 0.005):
         predicted = (scores >= threshold) | patterns
-        precision = (predicted & (y == 1)).sum() / max(predicted.sum(), 1)
-        if precision >= TARGET_PRECISION:
-            recall = (predicted & (y == 1)).sum() / (y == 1).sum()
-            print(
-                f"validation folds: threshold {threshold:.3f} precision {precision:.4f} "
-                f"recall {recall:.4f}"
-            )
+        if (predicted & (y == 1)).sum() / max(predicted.sum(), 1) >= TARGET_PRECISION:
             return float(threshold)
     return 0.99
 
 
-def fit() -> None:
-    """Fit on ``train/`` and write the package's weights.json."""
-    texts, y = read_set(DATA / "train")
+def _report(scores, y, groups, patterns, threshold: float) -> None:
+    """Precision and recall of both layers on the out-of-style scores, and each file's share
+    flagged (recall for files of injections, false alarms for ordinary ones)."""
+    predicted = (scores >= threshold) | patterns
+    tp = int((predicted & (y == 1)).sum())
+    print(
+        f"grouped CV (leave one file out) at threshold {threshold:.3f}: precision "
+        f"{tp / max(int(predicted.sum()), 1):.4f} recall {tp / int(y.sum()):.4f} "
+        f"({int(predicted.sum()) - tp} false alarms of {int((y == 0).sum())} ordinary)"
+    )
+    for group in np.unique(groups):
+        held = groups == group
+        print(f"  {group:34s} {int(held.sum()):5d} flagged {predicted[held].mean():.3f}")
+
+
+def _labelled() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts, labels and source file (the group) of every training sentence."""
+    files = read_files(DATA / "train")
+    texts = [t for _, found, _ in files for t in found]
+    y = np.asarray([label for _, found, label in files for _ in found])
+    groups = np.asarray([name for name, found, _ in files for _ in found])
+    return texts, y, groups
+
+
+def cross_validate() -> float:
+    """Print the grouped cross-validation at the shipped threshold and at the one it would
+    choose; return the latter."""
+    texts, y, groups = _labelled()
     print(f"training: {int(y.sum())} addressed to a model, {int((y == 0).sum())} ordinary")
-    threshold = _threshold(texts, y)
+    scores = _grouped_scores(texts, y, groups)
+    patterns = np.array([matches_pattern(normalise(t)) for t in texts])
+    _report(scores, y, groups, patterns, Weights.bundled().threshold)
+    threshold = _threshold(scores, y, patterns)
+    _report(scores, y, groups, patterns, threshold)
+    return threshold
+
+
+def fit() -> None:
+    """Choose the threshold by grouped cross-validation, fit on all of ``train/`` and write the
+    package's weights.json."""
+    threshold = cross_validate()
+    texts, y, _ = _labelled()
     x, vectoriser = _features(texts)
     model = _model().fit(x, y)
     coef = model.coef_[0]
@@ -150,11 +186,13 @@ def main(argv: list[str]) -> None:
         print(f"wrote {len(sentences)} sentences to {out}")
     elif command == "fit":
         fit()
+    elif command == "cv":
+        cross_validate()
     elif command == "evaluate":
         corpus = Path(argv[2]) if len(argv) > 2 else None
         print(json.dumps(evaluate(Path(argv[1]), corpus), indent=1))
     else:
-        raise SystemExit(f"unknown command '{command}': corpus-sentences, fit or evaluate")
+        raise SystemExit(f"unknown command '{command}': corpus-sentences, fit, cv or evaluate")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@
 cached for training.
 
 Labelled sets live in ``tests/fixtures/injection/`` (format: ``evaluation.read_set``):
-``train/`` (used to fit, and to choose the threshold by grouped cross-validation: each file is
-scored by a model fitted on the others, so the threshold holds on styles a model has not seen)
+``train/`` (used to fit, and to choose the threshold by grouped cross-validation: each set of
+files written together is scored by a model fitted on the others, so the threshold is set on
+styles a model has not seen)
 and ``heldout/`` (written apart from it, never used to tune). scikit-learn is needed only here.
 """
 
@@ -37,8 +38,9 @@ from hlsguide.retrieval.injection.evaluation import corpus_sentences, evaluate_d
 
 DATA = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "injection"
 # The threshold is the lowest at which both layers together (a sentence is flagged when a
-# pattern matches or the classifier's score reaches it) keep this precision on the grouped
-# cross-validation; precision matters more, since a false positive blanks a reader's sentence.
+# pattern matches or the classifier's score reaches it) keep this precision on each former
+# held-out set in the grouped cross-validation; precision matters more, since a false positive
+# blanks a reader's sentence.
 TARGET_PRECISION = 0.98
 REGULARISATION = 10.0
 MAX_TERMS = 5000
@@ -78,8 +80,8 @@ def _model():
 
 
 def _grouped_scores(texts: list[str], y: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Out-of-style scores: each labelled file's sentences scored by a model fitted on every
-    other file (leave one file out), so a style is always judged by a model that never saw it."""
+    """Out-of-group scores: each group's sentences scored by a model fitted on every other
+    group (leave one set out), so a style is always judged by a model that never saw it."""
     scores = np.zeros(len(y))
     for group in np.unique(groups):
         test = groups == group
@@ -90,49 +92,71 @@ def _grouped_scores(texts: list[str], y: np.ndarray, groups: np.ndarray) -> np.n
     return scores
 
 
-def _threshold(scores: np.ndarray, y: np.ndarray, patterns: np.ndarray) -> float:
-    """The lowest threshold at which patterns plus classifier reach TARGET_PRECISION on the
-    out-of-style scores."""
+def _precision_recall(predicted: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
+    tp = int((predicted & (y == 1)).sum())
+    false_alarms = int((predicted & (y == 0)).sum())
+    return tp / max(tp + false_alarms, 1), tp / max(int(y.sum()), 1), false_alarms
+
+
+def _threshold(scores: np.ndarray, y: np.ndarray, groups: np.ndarray, patterns: np.ndarray):
+    """The lowest threshold at which patterns plus classifier reach TARGET_PRECISION on each
+    former held-out set (``heldout_v*``: a pair written apart, as a fresh held-out set is),
+    scored by a model that never saw it. The pooled figure over every group is lower: each
+    group of hard negatives (the corpus, sentences about AI, other languages) is the only one
+    of its style, which a deployed model never faces, since all of them are in its training."""
+    calibration = [g for g in np.unique(groups) if g.startswith("heldout_")]
     for threshold in np.arange(0.3, 1.0, 0.005):
         predicted = (scores >= threshold) | patterns
-        if (predicted & (y == 1)).sum() / max(predicted.sum(), 1) >= TARGET_PRECISION:
+        if all(
+            _precision_recall(predicted[groups == g], y[groups == g])[0] >= TARGET_PRECISION
+            for g in calibration
+        ):
             return float(threshold)
     return 0.99
 
 
 def _report(scores, y, groups, patterns, threshold: float) -> None:
-    """Precision and recall of both layers on the out-of-style scores, and each file's share
-    flagged (recall for files of injections, false alarms for ordinary ones)."""
+    """Precision and recall of both layers on the out-of-group scores, pooled and on the former
+    held-out sets, and each group's share flagged (recall for injections, false alarms for
+    ordinary sentences)."""
     predicted = (scores >= threshold) | patterns
-    tp = int((predicted & (y == 1)).sum())
+    precision, recall, false_alarms = _precision_recall(predicted, y)
     print(
-        f"grouped CV (leave one file out) at threshold {threshold:.3f}: precision "
-        f"{tp / max(int(predicted.sum()), 1):.4f} recall {tp / int(y.sum()):.4f} "
-        f"({int(predicted.sum()) - tp} false alarms of {int((y == 0).sum())} ordinary)"
+        f"grouped CV (leave one set out) at threshold {threshold:.3f}: all groups precision "
+        f"{precision:.4f} recall {recall:.4f} ({false_alarms} false alarms of "
+        f"{int((y == 0).sum())} ordinary)"
     )
     for group in np.unique(groups):
         held = groups == group
-        print(f"  {group:34s} {int(held.sum()):5d} flagged {predicted[held].mean():.3f}")
+        precision, recall, false_alarms = _precision_recall(predicted[held], y[held])
+        print(
+            f"  {group:24s} {int(y[held].sum()):4d} injections recall {recall:.3f}  "
+            f"{int((y[held] == 0).sum()):4d} ordinary, {false_alarms} flagged"
+            + (f"  precision {precision:.3f}" if y[held].any() and not y[held].all() else "")
+        )
 
 
 def _labelled() -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Texts, labels and source file (the group) of every training sentence."""
+    """Texts, labels and group of every training sentence: a set written together
+    (``injections_X.txt`` with ``ordinary_X.txt``) is one group."""
     files = read_files(DATA / "train")
     texts = [t for _, found, _ in files for t in found]
     y = np.asarray([label for _, found, label in files for _ in found])
-    groups = np.asarray([name for name, found, _ in files for _ in found])
+    groups = np.asarray(
+        [name.split("_", 1)[1].removesuffix(".txt") for name, found, _ in files for _ in found]
+    )
     return texts, y, groups
 
 
 def cross_validate() -> float:
-    """Print the grouped cross-validation at the shipped threshold and at the one it would
-    choose; return the latter."""
+    """Print the grouped cross-validation (each set scored by a model fitted on the others) at
+    the shipped threshold and at the one it chooses; return the latter."""
     texts, y, groups = _labelled()
     print(f"training: {int(y.sum())} addressed to a model, {int((y == 0).sum())} ordinary")
     scores = _grouped_scores(texts, y, groups)
     patterns = np.array([matches_pattern(normalise(t)) for t in texts])
     _report(scores, y, groups, patterns, Weights.bundled().threshold)
-    threshold = _threshold(scores, y, patterns)
+    threshold = _threshold(scores, y, groups, patterns)
     _report(scores, y, groups, patterns, threshold)
     return threshold
 

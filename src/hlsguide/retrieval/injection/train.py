@@ -11,8 +11,8 @@ cached for training.
 Labelled sets live in ``tests/fixtures/injection/`` (format: ``evaluation.read_set``):
 ``train/`` (used to fit, and to choose the threshold by grouped cross-validation: each set of
 files written together is scored by a model fitted on the others, so the threshold is set on
-styles a model has not seen)
-and ``heldout/`` (written apart from it, never used to tune). scikit-learn is needed only here.
+styles a model has not seen) and ``heldout/`` (written apart from it, never used to tune).
+scikit-learn is needed only here.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ DATA = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "injection"
 TARGET_PRECISION = 0.98
 REGULARISATION = 10.0
 MAX_TERMS = 5000
+# Sets in train/ that were once held-out sets (injections_heldout_v1.txt, ...).
+HELDOUT_GROUP = "heldout_"
 
 
 def _embed(texts: list[str]) -> np.ndarray:
@@ -98,13 +100,15 @@ def _precision_recall(predicted: np.ndarray, y: np.ndarray) -> tuple[float, floa
     return tp / max(tp + false_alarms, 1), tp / max(int(y.sum()), 1), false_alarms
 
 
-def _threshold(scores: np.ndarray, y: np.ndarray, groups: np.ndarray, patterns: np.ndarray):
+def _threshold(
+    scores: np.ndarray, y: np.ndarray, groups: np.ndarray, patterns: np.ndarray
+) -> float:
     """The lowest threshold at which patterns plus classifier reach TARGET_PRECISION on each
     former held-out set (``heldout_v*``: a pair written apart, as a fresh held-out set is),
     scored by a model that never saw it. The pooled figure over every group is lower: each
     group of hard negatives (the corpus, sentences about AI, other languages) is the only one
     of its style, which a deployed model never faces, since all of them are in its training."""
-    calibration = [g for g in np.unique(groups) if g.startswith("heldout_")]
+    calibration = [g for g in np.unique(groups) if g.startswith(HELDOUT_GROUP)]
     for threshold in np.arange(0.3, 1.0, 0.005):
         predicted = (scores >= threshold) | patterns
         if all(
@@ -125,6 +129,12 @@ def _report(scores, y, groups, patterns, threshold: float) -> None:
         f"grouped CV (leave one set out) at threshold {threshold:.3f}: all groups precision "
         f"{precision:.4f} recall {recall:.4f} ({false_alarms} false alarms of "
         f"{int((y == 0).sum())} ordinary)"
+    )
+    former = np.char.startswith(groups.astype(str), HELDOUT_GROUP)
+    precision, recall, false_alarms = _precision_recall(predicted[former], y[former])
+    print(
+        f"  former held-out sets together: precision {precision:.4f} recall {recall:.4f} "
+        f"({false_alarms} false alarms)"
     )
     for group in np.unique(groups):
         held = groups == group

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from support.indexes import indexed
+from support.llamacpp import llama_server  # noqa: F401 (a fixture for every test module)
 from support.servers import LiveServer
 
 from hlsguide.answer.service import AnswerService
@@ -143,7 +144,8 @@ def reviewer(review_retrieval) -> ReviewService:
 
 # A local OpenAI-compatible chat server for the LLM path's error handling. Only the hosted model
 # is faked: the real langchain-openai client talks real HTTP to it. The real model path
-# (llama.cpp serving SmolLM2) is tested in tests/answer/test_llm_llamacpp.py.
+# (llama.cpp serving SmolLM2, the llama_server fixture) is tested in
+# tests/answer/test_llm_llamacpp.py and tests/answer/test_injection_heldout_suite.py.
 
 
 class ScriptedChatServer(LiveServer):

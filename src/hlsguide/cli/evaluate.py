@@ -174,3 +174,63 @@ def review_detection(
         )
     console.print(table)
     console.print(f"{result.paragraphs} paragraphs, {len(result.mistakes)} not matched exactly")
+
+
+@app.command("injection")
+def injection_detection(
+    labels: Annotated[
+        Path,
+        typer.Option(
+            "--labels", help="Folder of labelled sets, e.g. tests/fixtures/injection/heldout."
+        ),
+    ],
+    corpus: Annotated[
+        Path | None, typer.Option("--corpus", help="Also list the corpus units it would blank.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Precision and recall of the injection detector (both layers, and each alone) on a
+    labelled set; with --corpus, the corpus sentences it would blank."""
+    from hlsguide.retrieval.injection import load_detector
+    from hlsguide.retrieval.injection.evaluation import evaluate_detector
+
+    if corpus is not None and not corpus.is_dir():
+        fail(f"--corpus: {corpus} is not a folder")
+    try:
+        result = evaluate_detector(load_detector(), labels, corpus)
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table("layers", "precision", "recall", "missed", "false alarms")
+    for name, s in (
+        ("patterns + classifier", result.detector),
+        ("classifier only", result.classifier_only),
+        ("patterns only", result.patterns_only),
+        ("as indexed (any unit blanked)", result.as_indexed),
+    ):
+        table.add_row(
+            name,
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+            str(len(s.missed)),
+            str(len(s.false_alarms)),
+        )
+    console.print(table)
+    console.print(
+        f"{result.positives} addressed to a model, {result.negatives} ordinary "
+        f"(threshold {result.threshold})"
+    )
+    for title, found in (
+        ("missed", result.detector.missed),
+        ("false alarm", result.detector.false_alarms),
+    ):
+        for text in found:
+            console.print(f"{title}: {text!r}", markup=False, highlight=False)
+    if result.corpus_blanked is not None:
+        console.print(
+            f"corpus: {len(result.corpus_blanked)} of {result.corpus_sentences} sentences blanked"
+        )
+        for text in result.corpus_blanked:
+            console.print(f"blanked: {text!r}", markup=False, highlight=False)

@@ -12,6 +12,7 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -78,8 +79,9 @@ def units(text: str) -> list[tuple[int, int]]:
 
 
 def normalise(text: str) -> str:
-    """The form a unit is embedded and matched in: whitespace collapsed."""
-    return " ".join(text.split())
+    """The form a unit is embedded and matched in: compatibility forms folded (fullwidth
+    "ＩＧＮＯＲＥ" reads as "IGNORE"), whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -150,10 +152,14 @@ class InjectionDetector:
         )
         return 1.0 / (1.0 + np.exp(-logits))
 
+    def pattern_flags(self, texts: Sequence[str]) -> list[bool]:
+        """Layer 1 alone."""
+        return [matches_pattern(t) for t in texts]
+
     def flags_from_vectors(self, texts: Sequence[str], vectors: np.ndarray) -> list[bool]:
         """Layer 1 or layer 2 for texts whose embeddings are already at hand."""
         by_model = self.probabilities(texts, vectors) >= self.weights.threshold
-        return [bool(m) or matches_pattern(t) for t, m in zip(texts, by_model, strict=True)]
+        return [bool(m) or p for p, m in zip(self.pattern_flags(texts), by_model, strict=True)]
 
     def flags(self, texts: Sequence[str]) -> list[bool]:
         """Whether each text addresses a model."""

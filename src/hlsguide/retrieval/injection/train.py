@@ -1,13 +1,17 @@
 """Train the layer-2 classifier and write ``weights.json`` (run from a checkout)::
 
     python -m hlsguide.retrieval.injection.train corpus-sentences corpus  # refresh the corpus set
-    python -m hlsguide.retrieval.injection.train fit                      # fit, write weights
-    python -m hlsguide.retrieval.injection.train evaluate corpus          # held-out, corpus blanks
+    python -m hlsguide.retrieval.injection.train cv                       # grouped CV only
+    python -m hlsguide.retrieval.injection.train fit                      # grouped CV, fit, write
+    python -m hlsguide.retrieval.injection.train evaluate LABELS [CORPUS]  # scores, cached vectors
 
-Labelled sets live in ``tests/fixtures/injection/``: ``train/`` (used to fit and to choose the
-threshold by cross-validation) and ``heldout/`` (written apart from it, never used to tune).
-Each ``*.txt`` holds one sentence a line; ``\\n`` inside a line stands for a line break; lines
-starting with ``#`` are comments. Files named ``injections*`` are positives, the rest negatives.
+``evaluate`` is ``hlsguide eval injection --labels LABELS --corpus CORPUS`` with the embeddings
+cached for training.
+
+Labelled sets live in ``tests/fixtures/injection/`` (format: ``evaluation.read_set``):
+``train/`` (used to fit, and to choose the threshold by grouped cross-validation: each set of
+files written together is scored by a model fitted on the others, so the threshold is set on
+styles a model has not seen) and ``heldout/`` (written apart from it, never used to tune).
 scikit-learn is needed only here.
 """
 
@@ -23,45 +27,25 @@ import numpy as np
 
 from hlsguide.config import BUNDLED_EMBEDDING_MODEL
 from hlsguide.retrieval.injection.detector import (
-    InjectionDetector,
     Weights,
     _bundled_embedder,
     load_detector,
+    matches_pattern,
     normalise,
     terms,
-    units,
 )
+from hlsguide.retrieval.injection.evaluation import corpus_sentences, evaluate_detector, read_files
 
 DATA = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "injection"
-# The threshold is the lowest at which cross-validated precision on the training set stays at
-# or above this; precision matters more, since a false positive blanks a reader's sentence.
+# The threshold is the lowest at which both layers together (a sentence is flagged when a
+# pattern matches or the classifier's score reaches it) keep this precision on each former
+# held-out set in the grouped cross-validation; precision matters more, since a false positive
+# blanks a reader's sentence.
 TARGET_PRECISION = 0.98
 REGULARISATION = 10.0
 MAX_TERMS = 5000
-
-
-def read_set(folder: Path) -> tuple[list[str], np.ndarray]:
-    """Texts and labels (1 = addressed to a model) of every ``*.txt`` in ``folder``."""
-    texts, labels = [], []
-    for path in sorted(folder.glob("*.txt")):
-        positive = path.name.startswith("injections")
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                texts.append(line.replace("\\n", "\n"))
-                labels.append(int(positive))
-    return texts, np.asarray(labels)
-
-
-def corpus_sentences(corpus: Path) -> list[str]:
-    """Every unit the detector would judge in the corpus documents, as indexing loads them."""
-    from hlsguide.corpus.loaders import discover, load_document
-
-    found: list[str] = []
-    for path in discover([corpus]):
-        document = load_document(path)
-        for section in document.sections:
-            found.extend(normalise(section.text[s:e]) for s, e in units(section.text))
-    return list(dict.fromkeys(found))
+# Sets in train/ that were once held-out sets (injections_heldout_v1.txt, ...).
+HELDOUT_GROUP = "heldout_"
 
 
 def _embed(texts: list[str]) -> np.ndarray:
@@ -97,34 +81,101 @@ def _model():
     return LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=3000)
 
 
-def _threshold(texts: list[str], y: np.ndarray) -> float:
-    """The lowest threshold whose cross-validated precision reaches TARGET_PRECISION."""
-    from sklearn.model_selection import StratifiedKFold
-
+def _grouped_scores(texts: list[str], y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Out-of-group scores: each group's sentences scored by a model fitted on every other
+    group (leave one set out), so a style is always judged by a model that never saw it."""
     scores = np.zeros(len(y))
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=16)
-    for train, test in folds.split(np.zeros(len(y)), y):
-        x, vectoriser = _features([texts[i] for i in train])
-        model = _model().fit(x, y[train])
-        scores[test] = model.predict_proba(_features([texts[i] for i in test], vectoriser)[0])[:, 1]
+    for group in np.unique(groups):
+        test = groups == group
+        x, vectoriser = _features([t for t, held in zip(texts, test, strict=True) if not held])
+        model = _model().fit(x, y[~test])
+        held_out = [t for t, held in zip(texts, test, strict=True) if held]
+        scores[test] = model.predict_proba(_features(held_out, vectoriser)[0])[:, 1]
+    return scores
+
+
+def _precision_recall(predicted: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
+    tp = int((predicted & (y == 1)).sum())
+    false_alarms = int((predicted & (y == 0)).sum())
+    return tp / max(tp + false_alarms, 1), tp / max(int(y.sum()), 1), false_alarms
+
+
+def _threshold(
+    scores: np.ndarray, y: np.ndarray, groups: np.ndarray, patterns: np.ndarray
+) -> float:
+    """The lowest threshold at which patterns plus classifier reach TARGET_PRECISION on each
+    former held-out set (``heldout_v*``: a pair written apart, as a fresh held-out set is),
+    scored by a model that never saw it. The pooled figure over every group is lower: each
+    group of hard negatives (the corpus, sentences about AI, other languages) is the only one
+    of its style, which a deployed model never faces, since all of them are in its training."""
+    calibration = [g for g in np.unique(groups) if g.startswith(HELDOUT_GROUP)]
     for threshold in np.arange(0.3, 1.0, 0.005):
-        predicted = scores >= threshold
-        precision = (predicted & (y == 1)).sum() / max(predicted.sum(), 1)
-        if precision >= TARGET_PRECISION:
-            recall = (predicted & (y == 1)).sum() / (y == 1).sum()
-            print(
-                f"cross-validated: threshold {threshold:.3f} precision {precision:.4f} "
-                f"recall {recall:.4f}"
-            )
+        predicted = (scores >= threshold) | patterns
+        if all(
+            _precision_recall(predicted[groups == g], y[groups == g])[0] >= TARGET_PRECISION
+            for g in calibration
+        ):
             return float(threshold)
     return 0.99
 
 
-def fit() -> None:
-    """Fit on ``train/`` and write the package's weights.json."""
-    texts, y = read_set(DATA / "train")
+def _report(scores, y, groups, patterns, threshold: float) -> None:
+    """Precision and recall of both layers on the out-of-group scores, pooled and on the former
+    held-out sets, and each group's share flagged (recall for injections, false alarms for
+    ordinary sentences)."""
+    predicted = (scores >= threshold) | patterns
+    precision, recall, false_alarms = _precision_recall(predicted, y)
+    print(
+        f"grouped CV (leave one set out) at threshold {threshold:.3f}: all groups precision "
+        f"{precision:.4f} recall {recall:.4f} ({false_alarms} false alarms of "
+        f"{int((y == 0).sum())} ordinary)"
+    )
+    former = np.char.startswith(groups.astype(str), HELDOUT_GROUP)
+    precision, recall, false_alarms = _precision_recall(predicted[former], y[former])
+    print(
+        f"  former held-out sets together: precision {precision:.4f} recall {recall:.4f} "
+        f"({false_alarms} false alarms)"
+    )
+    for group in np.unique(groups):
+        held = groups == group
+        precision, recall, false_alarms = _precision_recall(predicted[held], y[held])
+        print(
+            f"  {group:24s} {int(y[held].sum()):4d} injections recall {recall:.3f}  "
+            f"{int((y[held] == 0).sum()):4d} ordinary, {false_alarms} flagged"
+            + (f"  precision {precision:.3f}" if y[held].any() and not y[held].all() else "")
+        )
+
+
+def _labelled() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts, labels and group of every training sentence: a set written together
+    (``injections_X.txt`` with ``ordinary_X.txt``) is one group."""
+    files = read_files(DATA / "train")
+    texts = [t for _, found, _ in files for t in found]
+    y = np.asarray([label for _, found, label in files for _ in found])
+    groups = np.asarray(
+        [name.split("_", 1)[1].removesuffix(".txt") for name, found, _ in files for _ in found]
+    )
+    return texts, y, groups
+
+
+def cross_validate() -> float:
+    """Print the grouped cross-validation (each set scored by a model fitted on the others) at
+    the shipped threshold and at the one it chooses; return the latter."""
+    texts, y, groups = _labelled()
     print(f"training: {int(y.sum())} addressed to a model, {int((y == 0).sum())} ordinary")
-    threshold = _threshold(texts, y)
+    scores = _grouped_scores(texts, y, groups)
+    patterns = np.array([matches_pattern(normalise(t)) for t in texts])
+    _report(scores, y, groups, patterns, Weights.bundled().threshold)
+    threshold = _threshold(scores, y, groups, patterns)
+    _report(scores, y, groups, patterns, threshold)
+    return threshold
+
+
+def fit() -> None:
+    """Choose the threshold by grouped cross-validation, fit on all of ``train/`` and write the
+    package's weights.json."""
+    threshold = cross_validate()
+    texts, y, _ = _labelled()
     x, vectoriser = _features(texts)
     model = _model().fit(x, y)
     coef = model.coef_[0]
@@ -150,37 +201,13 @@ def fit() -> None:
     print(f"wrote {target}")
 
 
-def evaluate(corpus: Path | None) -> dict:
-    """Precision and recall on ``heldout/`` (both layers, and the classifier alone), and the
-    corpus units the detector would blank."""
-    detector: InjectionDetector = load_detector()
-    texts, y = read_set(DATA / "heldout")
-    vectors = _embed(texts)
-    normalised = [normalise(t) for t in texts]
-    combined = np.asarray(detector.flags_from_vectors(normalised, vectors))
-    alone = detector.probabilities(normalised, vectors) >= detector.weights.threshold
-    result: dict = {"heldout": {"positives": int(y.sum()), "negatives": int((y == 0).sum())}}
-    for name, predicted in (("detector", combined), ("classifier_only", alone)):
-        tp = int((predicted & (y == 1)).sum())
-        labelled = list(zip(texts, predicted, y, strict=True))
-        result["heldout"][name] = {
-            "precision": round(tp / max(int(predicted.sum()), 1), 4),
-            "recall": round(tp / int(y.sum()), 4),
-            "missed": [t for t, p, label in labelled if label and not p],
-            "false_alarms": [t for t, p, label in labelled if p and not label],
-        }
-    if corpus is not None:
-        sentences = corpus_sentences(corpus)
-        flags = detector.flags_from_vectors(sentences, _embed(sentences))
-        result["corpus"] = {
-            "sentences": len(sentences),
-            "blanked": [s for s, f in zip(sentences, flags, strict=True) if f],
-        }
-    return result
+def evaluate(labels: Path, corpus: Path | None) -> dict:
+    """``hlsguide eval injection`` with embeddings from the training cache."""
+    return evaluate_detector(load_detector(), labels, corpus, embed=_embed).model_dump()
 
 
 def main(argv: list[str]) -> None:
-    command = argv[0] if argv else "evaluate"
+    command = argv[0] if argv else "fit"
     if command == "corpus-sentences":
         sentences = corpus_sentences(Path(argv[1] if len(argv) > 1 else "corpus"))
         out = DATA / "train" / "ordinary_corpus.txt"
@@ -193,10 +220,13 @@ def main(argv: list[str]) -> None:
         print(f"wrote {len(sentences)} sentences to {out}")
     elif command == "fit":
         fit()
+    elif command == "cv":
+        cross_validate()
     elif command == "evaluate":
-        print(json.dumps(evaluate(Path(argv[1]) if len(argv) > 1 else None), indent=1))
+        corpus = Path(argv[2]) if len(argv) > 2 else None
+        print(json.dumps(evaluate(Path(argv[1]), corpus), indent=1))
     else:
-        raise SystemExit(f"unknown command '{command}': corpus-sentences, fit or evaluate")
+        raise SystemExit(f"unknown command '{command}': corpus-sentences, fit, cv or evaluate")
 
 
 if __name__ == "__main__":

@@ -203,6 +203,8 @@ def injection_detection(
     if as_json:
         console.print_json(result.model_dump_json())
         return
+    from rich.table import Table
+
     table = Table("layers", "precision", "recall", "missed", "false alarms")
     for name, s in (
         ("patterns + classifier", result.detector),

@@ -1,7 +1,13 @@
 import pytest
 
 from hlsguide.corpus.frontmatter import FrontMatterError, split_front_matter, validate_front_matter
-from hlsguide.corpus.markup import citation_keys, cross_links, plain_words
+from hlsguide.corpus.markup import (
+    citation_keys,
+    cross_links,
+    display_text,
+    plain_words,
+    without_cross_references,
+)
 
 VALID = {
     "id": "learning-cycles",
@@ -64,3 +70,22 @@ def test_citations_and_links_are_parsed():
     assert citation_keys(text) == ["a-2019", "b2020-x"]
     assert cross_links(text) == ["learning-cycles"]
     assert plain_words(text) == ["a", "fact", "see", "learning", "cycles", "and"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "spoken"),
+    [
+        (
+            "It is a judgement; see [[cynefin]], [[types-of-complexity]] and [[triage]].",
+            "It is a judgement.",
+        ),
+        ("Work needs cycles (see [[a-b]] and [[c]]) [@x].", "Work needs cycles."),
+        ("It failed, see [[case-work-programme]] [@nao2015].", "It failed."),
+        ("There are risks; see [[managing-risk]] for how others handle them.", "There are risks."),
+        ("See [[data-for-learning]] and [[reporting]] for how this works.", ""),
+        # A cross-link that carries the sentence's meaning stays, as words.
+        ("The [[paradox-of-outcomes]] applies here.", "The paradox of outcomes applies here."),
+    ],
+)
+def test_answers_drop_pointers_to_other_documents(raw, spoken):
+    assert display_text(without_cross_references(raw)) == spoken

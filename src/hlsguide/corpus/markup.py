@@ -30,6 +30,23 @@ def plain_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
 
 
+# "see [[a]], [[b]] and [[c]] for ...": a pointer to other documents, which means nothing to a
+# reader of an answer (where links become plain words), as a parenthesis or a closing clause.
+_SEE_ALSO = (
+    r"[Ss]ee(?: also)? \[\[[a-z0-9-]+\]\](?:(?:,| and| or|, and) \[\[[a-z0-9-]+\]\])*"
+    r"(?: for [^.;()\[\]]*)?"
+)
+_CROSS_REFERENCE = re.compile(
+    rf"^\s*{_SEE_ALSO}\.?\s*$|\s*\({_SEE_ALSO}\)|[;,] {_SEE_ALSO}(?=\s*(?:\[@|[.;)]|$))"
+)
+
+
+def without_cross_references(raw: str) -> str:
+    """``raw`` without its "(see [[id]])" asides and "; see [[id]]" closing clauses; empty
+    when it is nothing but a "See [[id]] and [[id]]." pointer."""
+    return _CROSS_REFERENCE.sub("", raw)
+
+
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
 

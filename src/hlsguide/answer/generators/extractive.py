@@ -21,7 +21,12 @@ import numpy as np
 
 from hlsguide.answer.citations import Draft
 from hlsguide.answer.generators.base import Candidate, GenerationRequest
-from hlsguide.corpus.markup import CITATION_GROUP, display_text, plain_words
+from hlsguide.corpus.markup import (
+    CITATION_GROUP,
+    display_text,
+    plain_words,
+    without_cross_references,
+)
 from hlsguide.corpus.units import opens_dangling, opens_imperative, sentence_spans
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.injection import InjectionDetector, directs_the_answer, load_detector
@@ -41,8 +46,8 @@ FALLBACK_MARGIN = 0.1
 RANK_DECAY = 0.08
 # The key points of this many best-retrieved documents are candidates whatever the wording
 # of the question, with a bonus: they are what their author says a reader most needs.
-TOP_DOCUMENTS = 1
-TOP_POINT_BONUS = 0.1
+TOP_DOCUMENTS = 2
+TOP_POINT_BONUS = 0.2
 # Diversity (maximal marginal relevance): a unit loses DIVERSITY times its greatest cosine
 # with what the answer already says, and SAME_SOURCE for each unit already taken from its
 # document, so support comes from several sources rather than one.
@@ -57,7 +62,7 @@ DUPLICATE_COSINE = 0.86
 DUPLICATE_WORDS = 0.6
 MIN_WORDS = 6
 # Supporting units listed under "Key points" after the short answer.
-SUPPORT_UNITS = 5
+SUPPORT_UNITS = 6
 # "In short" stops taking supporting units once it holds this many sentences.
 SHORT_SENTENCES = 3
 # A claim, a question about evidence or a demand for proof is answered with a verdict first.
@@ -275,14 +280,14 @@ class _Composer:
             start, end = spans[i]
             i += 1
             raw = unit.text[start:end]
-            text = display_text(raw)
+            text = display_text(without_cross_references(raw))
             titled = raw.lstrip().startswith(("**", "__")) and i < len(spans)
             if titled and len(text.split()) < MIN_WORDS:
                 # A bold step title ("**Invest in relationships.**") heads the sentence after it.
                 end = spans[i][1]
                 i += 1
                 raw = unit.text[start:end]
-                text = display_text(raw).replace(". ", ": ", 1)
+                text = display_text(without_cross_references(raw)).replace(". ", ": ", 1)
             words = set(plain_words(text))
             if len(text.split()) < MIN_WORDS or self.duplicate(words) or directs_the_answer(text):
                 if lines:

@@ -75,17 +75,20 @@ def _words(sentence: str) -> set[str]:
     return set(_WORD.findall(MARKER.sub("", sentence).lower()))
 
 
-def coherence(markdown: str) -> tuple[int, int, int]:
+def coherence(markdown: str, sections: dict[str, str] | None = None) -> tuple[int, int, int]:
     """(dangling openers, fragments, repeated sentences) in an answer. An opener dangles when
-    the sentence starts its paragraph or bullet, or follows a sentence citing another passage
-    (so its antecedent did not come with it)."""
+    the sentence starts its paragraph or bullet, or follows a sentence citing another part of
+    the sources (so its antecedent did not come with it). ``sections`` maps a marker's number
+    to the document section its passage lies in: a sentence pair read on across a passage
+    boundary of one section keeps its antecedent; without it, every passage is its own part."""
+    sections = sections or {}
     dangling = fragments = repeats = 0
     seen: list[set[str]] = []
     for block in _blocks(markdown):
-        previous_markers: set[str] = set()
+        previous_parts: set[str] = set()
         for sentence in block:
-            markers = set(MARKER.findall(sentence))
-            if opens_dangling(sentence) and not (markers & previous_markers):
+            parts = {sections.get(n, n) for n in MARKER.findall(sentence)}
+            if opens_dangling(sentence) and not (parts & previous_parts):
                 dangling += 1
             if len(MARKER.sub("", sentence).split()) < MIN_WORDS:
                 fragments += 1
@@ -95,8 +98,13 @@ def coherence(markdown: str) -> tuple[int, int, int]:
             ):
                 repeats += 1
             seen.append(words)
-            previous_markers = markers
+            previous_parts = parts
     return dangling, fragments, repeats
+
+
+def answer_sections(answer: Answer) -> dict[str, str]:
+    """Each citation marker's document section (for ``coherence``)."""
+    return {str(c.n): f"{c.document_id}#{c.heading}" for c in answer.citations}
 
 
 def expectation_met(expect: str, answer: Answer) -> bool:
@@ -189,7 +197,7 @@ def evaluate_answers(
         markers = [int(n) for n in MARKER.findall(_body(answer.answer))]
         cited = {c.n for c in answer.citations}
         validity = sum(n in cited for n in markers) / len(markers) if markers else None
-        dangling, fragments, repeats = coherence(answer.answer)
+        dangling, fragments, repeats = coherence(answer.answer, answer_sections(answer))
         scores.append(
             AnswerScore(
                 id=question.id,

@@ -9,9 +9,9 @@ import re
 import pytest
 from support.injection import QUESTION, answers_from_each, ingestion_leaks, planted_index
 from support.injection_heldout import build_heldout_fixtures
+from support.llamacpp import llama_answers
 
-from hlsguide.answer.generators.llm import DATAMARK, LLMGenerator
-from hlsguide.answer.service import AnswerService
+from hlsguide.answer.generators.llm import DATAMARK
 from hlsguide.types import SearchFilters
 
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -66,17 +66,7 @@ def test_no_canary_and_no_foreign_link_reaches_an_answer(planted, chat_server, t
 
 def test_no_canary_and_no_foreign_link_from_the_real_local_model(planted, llama_server, tmp_path):
     fixtures, _, retrieval = planted
-    settings = retrieval.settings.model_copy(
-        update={
-            "llm_base_url": llama_server,
-            "llm_model": "smollm2",
-            "llm_max_tokens": 96,
-            "llm_timeout_seconds": 120.0,
-            "data_dir": tmp_path,
-            "min_confidence": 0.0,
-        }
-    )
-    answers = AnswerService(settings, retrieval, llm=LLMGenerator(settings))
+    answers = llama_answers(retrieval, llama_server, tmp_path, max_tokens=96, min_confidence=0.0)
     # Every format, visible and hidden, and every split payload; the tiny model on CPU takes
     # seconds an answer, so not all of the documents.
     sample = [f for i, f in enumerate(fixtures) if i % 7 == 0 or "split" in f.name]

@@ -4,24 +4,16 @@ run. The tiny model's answers are poor and often uncited; verification and fallb
 that. `.ci/run` installs the parts (make llm-deps); locally the test skips without them."""
 
 import pytest
+from support.llamacpp import llama_answers
 
 from hlsguide.answer.citations import MARKER
-from hlsguide.answer.generators.llm import LLMGenerator
-from hlsguide.answer.service import AnswerService
 
 
 @pytest.fixture(scope="module")
 def llm_service(llama_server, corpus_service, tmp_path_factory):
-    settings = corpus_service.settings.model_copy(
-        update={
-            "llm_base_url": llama_server,
-            "llm_model": "smollm2",
-            "llm_max_tokens": 160,
-            "llm_timeout_seconds": 120.0,
-            "data_dir": tmp_path_factory.mktemp("llm-state"),
-        }
+    return llama_answers(
+        corpus_service, llama_server, tmp_path_factory.mktemp("llm-state"), max_tokens=160
     )
-    return AnswerService(settings, corpus_service, llm=LLMGenerator(settings))
 
 
 @pytest.mark.parametrize(

@@ -75,3 +75,22 @@ def llama_server():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def llama_answers(retrieval, base_url: str, data_dir, max_tokens: int, **settings):
+    """An AnswerService on ``retrieval`` whose llm mode is SmolLM2 at ``base_url`` (a CPU
+    answer takes seconds, hence the generous timeout), with state in ``data_dir``."""
+    from hlsguide.answer.generators.llm import LLMGenerator
+    from hlsguide.answer.service import AnswerService
+
+    configured = retrieval.settings.model_copy(
+        update={
+            "llm_base_url": base_url,
+            "llm_model": "smollm2",
+            "llm_max_tokens": max_tokens,
+            "llm_timeout_seconds": 120.0,
+            "data_dir": data_dir,
+            **settings,
+        }
+    )
+    return AnswerService(configured, retrieval, llm=LLMGenerator(configured))

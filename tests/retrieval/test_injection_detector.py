@@ -3,6 +3,7 @@ check re-runs on whatever the corpus holds now (the corpus grows in parallel):
 ``hlsguide eval injection --labels tests/fixtures/injection/heldout --corpus corpus`` prints the
 same list, with the held-out scores."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -107,9 +108,22 @@ def test_no_corpus_sentence_is_blanked(detector):
     assert flagged == []
 
 
+def _require_heldout_set() -> None:
+    """Skip (locally) or fail (under CI=true) while heldout/ holds no labelled set: the last one,
+    once scored, moved to train/, and the fresh one written apart has not been placed yet."""
+    heldout = DATA / "heldout"
+    if any(heldout.glob("injections*.txt")) and any(heldout.glob("ordinary*.txt")):
+        return
+    reason = f"no held-out set in {heldout}: injections*.txt and ordinary*.txt not placed yet"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must score a held-out set: {reason}")
+    pytest.skip(reason)
+
+
 def test_heldout_split_is_apart_from_training():
     # heldout/ holds whatever fresh set was written apart from train/ (read_set's format); a
     # set once scored and tuned against moves to train/ and a new one takes its place.
+    _require_heldout_set()
     train, _ = read_set(DATA / "train")
     heldout, _ = read_set(DATA / "heldout")
     assert len(heldout) >= 400
@@ -117,9 +131,10 @@ def test_heldout_split_is_apart_from_training():
 
 
 def test_heldout_scores_hold_their_measured_floor(detector):
-    # Held-out v4 (written apart, scored once): precision 0.863, recall 0.890 at threshold 0.84.
-    # Issue 16 asks for recall >= 0.95 at precision >= 0.98, which this detector does not reach;
-    # the floor guards the measured figures against regressions until a better one lands.
+    # Held-out v4 (written apart, scored once): precision 0.863, recall 0.890 at threshold 0.84;
+    # v4 is training data now. Issue 16 asks for recall >= 0.95 at precision >= 0.98; the floor
+    # stays at the last measured figures until a fresh set is scored against this detector.
+    _require_heldout_set()
     scores = evaluate_detector(detector, DATA / "heldout").detector
     assert scores.precision >= 0.86, scores.false_alarms
     assert scores.recall >= 0.88, scores.missed

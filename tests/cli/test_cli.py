@@ -111,3 +111,13 @@ def test_cli_errors_are_clear(run, args, message):
     result = run(*args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_an_unknown_expectation_label_is_refused(run, tmp_path):
+    questions = tmp_path / "labels.yaml"
+    item = {"id": "ADV-1", "question": "Is it the weather?", "expect": "decline"}
+    questions.write_text(yaml.safe_dump({"questions": [item]}))
+    result = run("eval", "answers", "--questions", str(questions))
+    assert result.exit_code == 2
+    assert "question 1" in result.stderr
+    assert "decline-out-of-scope" in result.stderr

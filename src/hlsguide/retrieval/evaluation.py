@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from hlsguide.retrieval.search import Searcher, SearchMode
 
@@ -24,7 +25,19 @@ class EvalQuestion(BaseModel):
     category: str = "uncategorised"
     relevant: list[str] = Field(default_factory=list)
     key_facts: list[str] = Field(default_factory=list)
-    expect: str | None = None
+    # How an adversarial question must be handled, each read from the answer's text by
+    # answer.evaluation.expectation_met; an unknown label is an error, not a silent miss.
+    expect: (
+        Literal[
+            "correct-misuse",
+            "decline-out-of-scope",
+            "ignore-injection",
+            "refer-legal-advice",
+            "reframe-target-framing",
+            "state-evidence-limits",
+        ]
+        | None
+    ) = None
 
 
 class ModeScore(BaseModel):
@@ -54,7 +67,13 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     items = data.get("questions") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
         raise ValueError(f"{path}: expected a 'questions' list")
-    return [EvalQuestion.model_validate(item) for item in items]
+    questions = []
+    for n, item in enumerate(items, start=1):
+        try:
+            questions.append(EvalQuestion.model_validate(item))
+        except ValidationError as exc:
+            raise ValueError(f"{path}: question {n}: {exc}") from exc
+    return questions
 
 
 def _first_relevant_rank(searcher: Searcher, question: EvalQuestion, mode: SearchMode, depth: int):

@@ -105,6 +105,10 @@ def test_the_lexicon_is_data(real_embedder, tmp_path):
         ("What are the main differences between OBA and HLS?", "comparison"),
         ("Mark Friedman created Human Learning Systems, didn't he?", "claim_check"),
         ("Should we use a social impact bond for our homelessness service?", "claim_check"),
+        # A premise to check, however it is put.
+        ("Our chief executive calls HLS a rebadged Wigan Deal. Fair summary?", "claim_check"),
+        ("Since HLS says we should stop measuring, what do we tell audit?", "claim_check"),
+        ("Targets make gaming worse, so fewer targets are the answer?", "claim_check"),
         ("What did Mayday Trust change in its support?", "example"),
         ("How do we set up a pooled budget?", "how_to"),
     ],

@@ -57,7 +57,8 @@ SAME_SOURCE = 0.03
 HOME_BONUS = 0.1
 # Authored units (written to be lifted) are preferred over mined sentences.
 AUTHORED_BONUS = {"key_point": 0.06, "question": 0.04, "misreading": 0.02, "step": 0.03}
-# Two units this similar (cosine), or sharing this share of words, say the same thing.
+# Two units this similar (cosine), or sharing this share of content words (names and topics,
+# not "the" or "and"), say the same thing.
 DUPLICATE_COSINE = 0.86
 DUPLICATE_WORDS = 0.6
 MIN_WORDS = 6
@@ -288,7 +289,7 @@ class _Composer:
                 i += 1
                 raw = unit.text[start:end]
                 text = display_text(without_cross_references(raw)).replace(". ", ": ", 1)
-            words = set(plain_words(text))
+            words = content_words(text)
             if len(text.split()) < MIN_WORDS or self.duplicate(words) or directs_the_answer(text):
                 if lines:
                     break  # what follows may lean on the sentence left out

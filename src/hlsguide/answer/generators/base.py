@@ -26,6 +26,7 @@ class Candidate:
     similarity: float  # the question against the unit's text
     prompt_similarity: float = 0.0  # ... against its authored question or misreading
     document_rank: int = 0  # where its document first appears among the passages (0 = top)
+    centrality: float = 0.0  # ... against its document's mean unit (set by the composer)
 
 
 @dataclass(frozen=True)

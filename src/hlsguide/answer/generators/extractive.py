@@ -5,7 +5,8 @@ a claim check the correction of the matching misreading, else the best key point
 definition first for a definition question). Sections follow only when units of their own kind
 exist: "What this means in a complex system" when the lens flagged a framing, "What others did"
 from case documents, "What to try next" from imperative steps. Support is chosen by closeness
-to the question, less closeness to what is already said and to sources already used (maximal
+to the question (raised, in the best-retrieved documents, by how central a unit is to its
+document), less closeness to what is already said and to sources already used (maximal
 marginal relevance). Units come whole (a bound sentence pair stays a pair), near-duplicates are
 dropped, and every sentence is cited to the passage holding it; a unit found outside the
 retrieved passages brings its chunk as a passage.
@@ -13,6 +14,7 @@ retrieved passages brings its chunk as a passage.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +50,13 @@ RANK_DECAY = 0.08
 # of the question, with a bonus: they are what their author says a reader most needs.
 TOP_DOCUMENTS = 2
 TOP_POINT_BONUS = 0.2
+# A unit of one of the CENTRAL_DOCUMENTS best-retrieved documents that states what its
+# document is mainly about (close to the mean of the document's units) is what a reader of
+# that document most needs, even when its wording is far from the question's ("Public service
+# exists to support people's freedom and flourishing" for "What's the Human bit about?"): its
+# centrality counts towards its closeness to the question with this weight.
+CENTRAL_DOCUMENTS = 2
+CENTRALITY = 0.2
 # Diversity (maximal marginal relevance): a unit loses DIVERSITY times its greatest cosine
 # with what the answer already says, and SAME_SOURCE for each unit already taken from its
 # document, so support comes from several sources rather than one.
@@ -174,6 +183,30 @@ def usable(candidate: Candidate) -> bool:
     return bool(display_text(candidate.unit.text))
 
 
+def with_centrality(candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates, those of the CENTRAL_DOCUMENTS best-ranked documents with their
+    ``centrality``: cosine with the normalised mean of their document's unit vectors."""
+    rows: dict[str, list[int]] = {}
+    for i, c in enumerate(candidates):
+        if c.document_rank < CENTRAL_DOCUMENTS:
+            rows.setdefault(c.unit.document_id, []).append(i)
+    scored = list(candidates)
+    for members in rows.values():
+        vectors = np.asarray([candidates[i].vector for i in members])
+        mean = vectors.mean(axis=0)
+        norm = float(np.linalg.norm(mean))
+        if norm == 0.0:
+            continue
+        for i, score in zip(members, vectors @ (mean / norm), strict=True):
+            scored[i] = dataclasses.replace(candidates[i], centrality=float(score))
+    return scored
+
+
+def closeness(candidate: Candidate) -> float:
+    """The unit's text against the question, raised by its centrality in its document."""
+    return candidate.similarity + CENTRALITY * candidate.centrality
+
+
 def candidate_pool(candidates: list[Candidate]) -> list[Candidate]:
     """The units an answer may draw on: those relevant enough to the question, plus the key
     points of the best-retrieved document (what its author says a reader most needs, however
@@ -181,7 +214,7 @@ def candidate_pool(candidates: list[Candidate]) -> list[Candidate]:
     passages, but no single unit is close), the best few within FALLBACK_MARGIN of the best
     are used, so a question that is answered is never empty."""
     usable_ones = [c for c in candidates if usable(c)]
-    scores = [max(c.similarity, c.prompt_similarity) for c in usable_ones]
+    scores = [max(closeness(c), c.prompt_similarity) for c in usable_ones]
     floor = min(MIN_SIMILARITY, max(scores, default=0.0) - FALLBACK_MARGIN)
     return [
         c
@@ -324,7 +357,7 @@ def relevance(candidate: Candidate) -> float:
     preference for authored units (most for the best document's key points) and for
     documents retrieved first."""
     unit = candidate.unit
-    score = max(candidate.similarity, candidate.prompt_similarity)
+    score = max(closeness(candidate), candidate.prompt_similarity)
     score += AUTHORED_BONUS.get(unit.kind, 0.0)
     if unit.kind == "key_point" and candidate.document_rank < TOP_DOCUMENTS:
         score += TOP_POINT_BONUS
@@ -342,7 +375,7 @@ def claim_score(candidate: Candidate, question_words: set[str]) -> float:
     unit = candidate.unit
     found = content_words(f"{unit.prompt or ''} {unit.text}")
     overlap = len(question_words & found) / max(1, len(question_words))
-    score = (candidate.prompt_similarity + candidate.similarity) / 2 + OVERLAP_WEIGHT * overlap
+    score = (candidate.prompt_similarity + closeness(candidate)) / 2 + OVERLAP_WEIGHT * overlap
     return score / (1 + RANK_DECAY * candidate.document_rank)
 
 
@@ -471,7 +504,7 @@ class ExtractiveGenerator:
         ]
 
     def generate(self, request: GenerationRequest) -> Draft:
-        pool = self.liftable(candidate_pool(request.candidates))
+        pool = self.liftable(candidate_pool(with_centrality(request.candidates)))
         composer = _Composer(request, list(request.passages))
         blocks = []
         first = lead(request, pool)

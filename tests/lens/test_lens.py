@@ -20,6 +20,21 @@ def lens(real_embedder):
             "payment by results",
         ),
         (
+            "We want to pay our providers by results. How should we set the tariff?",
+            "payment_by_results",
+            "pay our providers by results",
+        ),
+        (
+            "The alliance is basically a payment-by-results contract, right?",
+            "payment_by_results",
+            "payment-by-results",
+        ),
+        (
+            "Should providers be paid on outcomes they achieve?",
+            "payment_by_results",
+            "paid on outcomes",
+        ),
+        (
             "System stewardship means the council takes control of providers, right?",
             "control_compliance",
             "takes control",

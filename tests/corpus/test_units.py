@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hlsguide.corpus.checks import check_corpus, check_units, main, unit_totals
-from hlsguide.corpus.units import parse_units, prose_end, sentences
+from hlsguide.corpus.units import leans_back, parse_units, prose_end, sentences
 
 PROJECT = Path(__file__).parents[2]
 
@@ -71,6 +71,22 @@ def test_sentences_keep_abbreviations_and_citations_together():
         "Smith et al. found it [@x].",
         "Yes [@y].",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("It then met monthly to review cases.", True),
+        ("Trust-based funding puts the first of these into practice.", True),
+        ("The council chose the latter after a year.", True),
+        ("Use the template as above for each provider.", True),
+        ("Plymouth's alliance went live in April 2019.", False),
+        ("Equity can suffer from the blind spots of those who hold power.", False),
+        ("Ask providers what each of them learned.", False),
+    ],
+)
+def test_a_sentence_leans_back_when_it_needs_the_one_before(sentence, leans):
+    assert leans_back(sentence) is leans
 
 
 def test_missing_sections_are_named():

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hlsguide.corpus.units import opens_dangling
+from hlsguide.corpus.units import leans_back
 from hlsguide.retrieval.embeddings import embed_query
 
 V2_DOCUMENT = (Path(__file__).parents[1] / "fixtures" / "units" / "shared-budgets.md").read_text()
@@ -18,6 +18,8 @@ def with_units(service, corpus_dir):
     (corpus_dir / "notes.txt").write_text(
         "Summary\n\nThe Riverside alliance pooled four contracts into one in 2019 after two "
         "years of co-design. It then met monthly to review cases together.\n\n"
+        "The partners named three aims: fewer evictions, steadier tenancies and less duplication. "
+        "The alliance reported progress on the first of these within a year.\n\n"
         "Key steps:\n\n- Agree the shared purpose with every partner before any money moves.\n"
         "- Too short.\n"
     )
@@ -44,9 +46,13 @@ def test_authored_units_sit_exactly_in_their_chunks(with_units):
 def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units):
     units = with_units.units.select(document_ids=["doc-notes"])
     texts = [" ".join(u.text.split()) for u in units]
-    # The "It then met..." sentence travels with its antecedent; nothing opens dangling.
+    # The "It then met..." sentence travels with its antecedent; nothing leans back alone.
     assert any(t.startswith("The Riverside alliance pooled") and "It then met" in t for t in texts)
-    assert not any(opens_dangling(t) for t in texts)
+    assert not any(leans_back(t) for t in texts)
+    # A sentence pointing back inside ("the first of these") also travels with its antecedent.
+    assert any(
+        t.startswith("The partners named three aims") and "first of these" in t for t in texts
+    )
     # Headings, lead-ins and fragments are never units; an imperative sentence is a step.
     assert not any(t in ("Summary", "Key steps:", "Too short.") for t in texts)
     step = next(u for u in units if u.text.startswith("Agree the shared purpose"))

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from hlsguide.answer.citations import MARKER
 from hlsguide.answer.service import AnswerService
-from hlsguide.corpus.units import opens_dangling
+from hlsguide.corpus.units import leans_back
 from hlsguide.retrieval.evaluation import EvalQuestion
 from hlsguide.types import Answer
 
@@ -88,7 +88,7 @@ def coherence(markdown: str, sections: dict[str, str] | None = None) -> tuple[in
         previous_parts: set[str] = set()
         for sentence in block:
             parts = {sections.get(n, n) for n in MARKER.findall(sentence)}
-            if opens_dangling(sentence) and not (parts & previous_parts):
+            if leans_back(sentence) and not (parts & previous_parts):
                 dangling += 1
             if len(MARKER.sub("", sentence).split()) < MIN_WORDS:
                 fragments += 1

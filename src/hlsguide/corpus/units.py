@@ -71,6 +71,14 @@ DANGLING_OPENERS = frozenset(
         "nonetheless",
     ]
 )
+# Phrases that point back to the sentence before from inside a sentence ("Trust-based funding
+# puts the first of these into practice"); "of them" and "those who" are left out, as their
+# antecedent is often in the same sentence ("ask providers what each of them learned").
+_BACK_REFERENCE = re.compile(
+    r"\b(?:of|among) (?:these|those)\b(?!\s+(?:who|whom|whose|that|which|using|in|at|with)\b)"
+    r"|\b(?:as|the|see) above\b|\bthe (?:former|latter)\b",
+    re.IGNORECASE,
+)
 # Abbreviations whose full stop does not end a sentence.
 _ABBREVIATIONS = re.compile(
     r"\b(?:e\.g|i\.e|et al|pp?|Dr|Mr|Mrs|Ms|St|vs|c|cf)\.|\bNo\.(?=\s*\d)", re.I
@@ -212,6 +220,13 @@ def first_word(text: str) -> str:
 def opens_dangling(text: str) -> bool:
     """Whether ``text`` opens with a pronoun or connective that needs an antecedent."""
     return first_word(text).lower() in DANGLING_OPENERS
+
+
+def leans_back(text: str) -> bool:
+    """Whether ``text`` needs the sentence before it: it opens with a pronoun or connective,
+    or its first sentence refers back ("the first of these", "as above")."""
+    first = next(iter(sentences(text)), "")
+    return opens_dangling(text) or bool(_BACK_REFERENCE.search(first))
 
 
 @cache

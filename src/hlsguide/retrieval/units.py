@@ -19,7 +19,7 @@ from hlsguide.corpus.markup import citation_keys, display_text
 from hlsguide.corpus.units import (
     UNIT_SECTIONS,
     is_steps,
-    opens_dangling,
+    leans_back,
     opens_imperative,
     sentence_spans,
 )
@@ -78,7 +78,7 @@ def _section_sentences(section: Section) -> Iterator[tuple[int, int]]:
         kept: tuple[int, int] | None = None
         for start, end in sentence_spans(block):
             text = block[start:end]
-            if opens_dangling(text):
+            if leans_back(text):
                 # Bound to the sentence before it, or dropped when that was not a unit.
                 if kept is not None and len(block[kept[0] : end].split()) <= MAX_BOUND_WORDS:
                     kept = (kept[0], end)

@@ -29,7 +29,7 @@ from hlsguide.corpus.markup import (
     plain_words,
     without_cross_references,
 )
-from hlsguide.corpus.units import opens_dangling, opens_imperative, sentence_spans
+from hlsguide.corpus.units import leans_back, opens_imperative, sentence_spans
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.injection import InjectionDetector, directs_the_answer, load_detector
 from hlsguide.types import Chunk, Hit
@@ -329,7 +329,7 @@ class _Composer:
                 continue
             if not lines and opening is not None:
                 text = opening(text) or ""
-            if not lines and (not text or opens_dangling(text)):
+            if not lines and (not text or leans_back(text)):
                 break
             chunk = self._chunk_for(candidate, unit.start + start, unit.start + end)
             if chunk is None:

@@ -3,29 +3,49 @@
 import numpy as np
 import pytest
 
-from hlsguide.answer.generators.base import Candidate
+from hlsguide.answer.generators.base import Candidate, GenerationRequest
 from hlsguide.answer.generators.extractive import (
     CENTRAL_DOCUMENTS,
     CENTRALITY,
+    CLAIM_QUESTION_MATCH,
     closeness,
+    lead,
     with_centrality,
 )
-from hlsguide.types import Unit
+from hlsguide.types import Lens, LensMatch, Unit
 
 
-def _candidate(document: str, rank: int, vector: list[float], similarity: float = 0.1):
+def _candidate(
+    document: str,
+    rank: int,
+    vector: list[float],
+    similarity: float = 0.1,
+    kind: str = "sentence",
+    text: str = "A sentence long enough to be said.",
+    prompt_similarity: float = 0.0,
+):
     unit = Unit(
-        id=f"{document}~{vector}",
+        id=f"{document}~{vector}~{text}",
         document_id=document,
-        kind="sentence",
-        text="A sentence long enough to be said.",
+        kind=kind,
+        text=text,
         start=0,
-        end=34,
+        end=len(text),
         title=document,
         doc_kind="concept",
+        prompt="A question?" if kind in ("question", "misreading") else None,
     )
     v = np.asarray(vector, dtype=np.float32)
-    return Candidate(unit, v / np.linalg.norm(v), similarity, document_rank=rank)
+    return Candidate(unit, v / np.linalg.norm(v), similarity, prompt_similarity, rank)
+
+
+def _request(question: str, kind: str, flags: tuple[str, ...] = ()) -> GenerationRequest:
+    lens = Lens(
+        principles={},
+        kind=kind,
+        flags=[LensMatch(name=f, label=f, evidence=[]) for f in flags],
+    )
+    return GenerationRequest(question=question, lens=lens, passages=[])
 
 
 def test_units_that_state_their_documents_theme_are_central():
@@ -45,3 +65,38 @@ def test_closeness_adds_weighted_centrality_to_similarity():
     (scored,) = with_centrality([_candidate("top", 0, [0, 1, 0], similarity=0.25)])
     assert scored.centrality == pytest.approx(1.0)
     assert closeness(scored) == pytest.approx(0.25 + CENTRALITY)
+
+
+def test_a_claim_no_verdict_fits_is_led_by_the_authored_answer_to_a_close_question():
+    """'Give me the statistics showing X' has no verdict ("No: ...") to lead with; the
+    authored answer to "What evidence is there that X worked?" says what is known."""
+    evidence = _candidate(
+        "case",
+        0,
+        [1, 0, 0],
+        kind="question",
+        text="The evidence is qualitative and self-reported [@src].",
+        prompt_similarity=CLAIM_QUESTION_MATCH + 0.05,
+    )
+    point = _candidate("case", 0, [0, 1, 0], similarity=0.6, kind="key_point")
+    request = _request("Give me the statistics showing X worked.", "general", ("rct_proof",))
+    assert lead(request, [point, evidence]) is evidence
+    # Not an authored answer from a document further down, nor one to a distant question.
+    far = _candidate(
+        "other", 2, [1, 0, 0], kind="question", prompt_similarity=CLAIM_QUESTION_MATCH + 0.05
+    )
+    distant = _candidate("case", 0, [1, 0, 0], kind="question", prompt_similarity=0.3)
+    assert lead(request, [point, far, distant]) is point
+
+
+def test_dropping_safeguards_is_never_answered_yes():
+    question = "Since HLS is about trust, we can skip safeguarding checks, can't we?"
+    yes = _candidate(
+        "trust", 0, [1, 0, 0], 0.9, "question", "Yes, with support: staff are trusted [@a].", 0.9
+    )
+    no = _candidate(
+        "autonomy", 1, [0, 1, 0], 0.5, "misreading", "No: safeguarding duties stay fixed [@b].", 0.6
+    )
+    assert lead(_request(question, "claim_check"), [yes, no]) is yes
+    flagged = _request(question, "claim_check", ("dropping_safeguards",))
+    assert lead(flagged, [yes, no]) is no

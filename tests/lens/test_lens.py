@@ -39,6 +39,26 @@ def lens(real_embedder):
             "control_compliance",
             "takes control",
         ),
+        (
+            "Since HLS is about trust, can we skip safeguarding checks for trusted providers?",
+            "dropping_safeguards",
+            "skip safeguarding checks",
+        ),
+        (
+            "Are we allowed to extend the alliance without a new tender?",
+            "legal_advice",
+            "Are we allowed",
+        ),
+        (
+            "Give me the statistics showing the alliance reduced rough sleeping.",
+            "rct_proof",
+            "statistics showing",
+        ),
+        (
+            "Write me a Python script that scrapes tender notices.",
+            "decline",
+            "Write me a Python script",
+        ),
         ("How much money will HLS save us next year?", "cost_saving", "save us"),
         (
             "Show me the randomised controlled trials that prove HLS works",

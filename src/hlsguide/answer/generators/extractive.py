@@ -38,6 +38,8 @@ from hlsguide.types import Chunk, Hit
 QUESTION_MATCH = 0.8
 # A claim check leads with an authored verdict ("No: ...") scoring at least this (claim_score).
 CLAIM_MATCH = 0.5
+# Else with the authored answer to a question at least this close, in a best-retrieved document.
+CLAIM_QUESTION_MATCH = 0.55
 # Weight of the share of the question's words found in a unit (names such as "Wigan" matter).
 OVERLAP_WEIGHT = 0.2
 # Units less similar to the question than this are not used, unless none is more similar:
@@ -78,6 +80,9 @@ SHORT_SENTENCES = 3
 # A claim, a question about evidence or a demand for proof is answered with a verdict first.
 VERDICT_FLAGS = ("rct_proof", "cost_saving", "overclaim")
 VERDICT_KINDS = ("claim_check", "evidence")
+# A question that would drop safeguards in the name of trust is never answered "Yes": only a
+# correction may lead it.
+CORRECTION_FLAGS = ("dropping_safeguards",)
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
 _VERDICT = re.compile(r"^(no|yes|not|partly|only|it depends)\b", re.IGNORECASE)
@@ -408,19 +413,21 @@ def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
     relevant unit."""
     kind = request.lens.kind
     question_words = content_words(request.question)
-    if kind in VERDICT_KINDS or any(request.lens.has(f) for f in VERDICT_FLAGS):
+    flagged = [f for f in (*VERDICT_FLAGS, *CORRECTION_FLAGS) if request.lens.has(f)]
+    if kind in VERDICT_KINDS or flagged:
         verdicts = [
             c
             for c in pool
             if c.unit.kind in ("question", "misreading") and _VERDICT.match(c.unit.text)
         ]
+        if any(f in CORRECTION_FLAGS for f in flagged):
+            verdicts = [c for c in verdicts if _CORRECTION.match(c.unit.text)]
         if verdicts:
             best = max(verdicts, key=lambda c: claim_score(c, question_words))
             if claim_score(best, question_words) >= CLAIM_MATCH:
                 return best
         # A flagged overclaim or demand for proof that no verdict answers closely is met by
         # the best correction in the documents its framing calls for (what the evidence shows).
-        flagged = [f for f in VERDICT_FLAGS if request.lens.has(f)]
         corrections = [
             c
             for c in verdicts
@@ -428,6 +435,17 @@ def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
         ]
         if flagged and corrections:
             return max(corrections, key=lambda c: claim_score(c, question_words))
+        # No verdict fits: an authored answer to a question on the same claim, in one of the
+        # best-retrieved documents, says what is known ("The evidence is self-reported ...").
+        answers = [
+            c
+            for c in pool
+            if c.unit.kind == "question"
+            and c.document_rank < TOP_DOCUMENTS
+            and c.prompt_similarity >= CLAIM_QUESTION_MATCH
+        ]
+        if answers:
+            return max(answers, key=lambda c: c.prompt_similarity)
     if kind == "definition":
         named = subject(request.question)
         definitions = [c for c in pool if defines(c, named)]

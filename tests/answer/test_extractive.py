@@ -11,6 +11,7 @@ from hlsguide.answer.generators.extractive import (
     closeness,
     lead,
     with_centrality,
+    without_verdict,
 )
 from hlsguide.types import Lens, LensMatch, Unit
 
@@ -100,3 +101,25 @@ def test_dropping_safeguards_is_never_answered_yes():
     assert lead(_request(question, "claim_check"), [yes, no]) is yes
     flagged = _request(question, "claim_check", ("dropping_safeguards",))
     assert lead(flagged, [yes, no]) is no
+
+
+@pytest.mark.parametrize(
+    ("unit", "said"),
+    [
+        (
+            "Not only foundations: councils can adopt longer terms and lighter monitoring.",
+            "Councils can adopt longer terms and lighter monitoring.",
+        ),
+        (
+            "Yes, as prompts: ask what was tried and what was learned each quarter.",
+            "Ask what was tried and what was learned each quarter.",
+        ),
+        ("No: too short.", None),
+        (
+            "Plymouth let its alliance in 2019: eight members.",
+            "Plymouth let its alliance in 2019: eight members.",
+        ),
+    ],
+)
+def test_a_supporting_unit_loses_the_verdict_that_answered_its_own_question(unit, said):
+    assert without_verdict(unit) == said

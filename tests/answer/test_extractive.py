@@ -114,6 +114,10 @@ def test_dropping_safeguards_is_never_answered_yes():
             "Yes, as prompts: ask what was tried and what was learned each quarter.",
             "Ask what was tried and what was learned each quarter.",
         ),
+        (
+            "Several have: the Tudor Trust closed to applications in 2022 to rework its grants.",
+            "The Tudor Trust closed to applications in 2022 to rework its grants.",
+        ),
         ("No: too short.", None),
         (
             "Plymouth let its alliance in 2019: eight members.",

@@ -19,7 +19,8 @@ def with_units(service, corpus_dir):
         "Summary\n\nThe Riverside alliance pooled four contracts into one in 2019 after two "
         "years of co-design. It then met monthly to review cases together.\n\n"
         "The partners named three aims: fewer evictions, steadier tenancies and less duplication. "
-        "The alliance reported progress on the first of these within a year.\n\n"
+        "The alliance reported progress on the first of these within a year. "
+        "That raises an obvious question: what changed for tenants?\n\n"
         "Key steps:\n\n- Agree the shared purpose with every partner before any money moves.\n"
         "- Too short.\n"
     )
@@ -53,6 +54,8 @@ def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units
     assert any(
         t.startswith("The partners named three aims") and "first of these" in t for t in texts
     )
+    # A question leaning back is not a unit, nor part of one.
+    assert not any("obvious question" in t for t in texts)
     # Headings, lead-ins and fragments are never units; an imperative sentence is a step.
     assert not any(t in ("Summary", "Key steps:", "Too short.") for t in texts)
     step = next(u for u in units if u.text.startswith("Agree the shared purpose"))

@@ -79,8 +79,13 @@ def _section_sentences(section: Section) -> Iterator[tuple[int, int]]:
         for start, end in sentence_spans(block):
             text = block[start:end]
             if leans_back(text):
-                # Bound to the sentence before it, or dropped when that was not a unit.
-                if kept is not None and len(block[kept[0] : end].split()) <= MAX_BOUND_WORDS:
+                # Bound to the sentence before it, or dropped when that was not a unit; a
+                # question or lead-in ("That raises a question: ...?") is never bound.
+                if (
+                    kept is not None
+                    and len(block[kept[0] : end].split()) <= MAX_BOUND_WORDS
+                    and not display_text(text).endswith((":", "?"))
+                ):
                     kept = (kept[0], end)
                 else:
                     if kept is not None:

@@ -87,7 +87,7 @@ SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
 _VERDICT = re.compile(r"^(no|yes|not|partly|only|it depends)\b", re.IGNORECASE)
 _VERDICT_PREFIX = re.compile(
-    r"^(?:no|yes|partly|not \w+|it depends)\b[^:.;]{0,30}:"
+    r"^(?:no|yes|partly|not \w+|it depends|several|some|many|few|most|both|none)\b[^:.;]{0,30}:"
     r"\s*(.+)$",
     re.I | re.S,
 )

@@ -408,9 +408,10 @@ def defines(candidate: Candidate, words: set[str]) -> bool:
 
 def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
     """The direct answer. A claim check: the best authored verdict ("No: ...", "Not quite:
-    ..."). A definition question: the definition of its subject. Otherwise the authored
-    answer to a question close to the one asked, else the best key point, else the most
-    relevant unit."""
+    ..."; only a correction when safeguards would be dropped), else the authored answer to a
+    close question in a best-retrieved document. A definition question: the definition of its
+    subject. Otherwise the authored answer to a question close to the one asked, else the best
+    key point, else the most relevant unit."""
     kind = request.lens.kind
     question_words = content_words(request.question)
     flagged = [f for f in (*VERDICT_FLAGS, *CORRECTION_FLAGS) if request.lens.has(f)]

@@ -9,6 +9,7 @@ from hlsguide.answer.generators.extractive import (
     CENTRALITY,
     CLAIM_QUESTION_MATCH,
     closeness,
+    imperative,
     lead,
     with_centrality,
     without_verdict,
@@ -127,3 +128,17 @@ def test_dropping_safeguards_is_never_answered_yes():
 )
 def test_a_supporting_unit_loses_the_verdict_that_answered_its_own_question(unit, said):
     assert without_verdict(unit) == said
+
+
+@pytest.mark.parametrize(
+    ("item", "action"),
+    [
+        ("Devolve decisions: Push decisions as close as possible to people.", True),
+        ("Give explicit permission: tell staff in writing that they may try things.", True),
+        ("Map the actors around one person's life before changing any contract.", True),
+        ("Clear boundaries: it is clear who belongs and what the shared resource is.", False),
+        ("See system stewardship for the wider picture.", False),
+    ],
+)
+def test_what_to_try_next_holds_only_actions(item, action):
+    assert (imperative(item) == item) is action

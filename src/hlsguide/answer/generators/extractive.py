@@ -84,6 +84,8 @@ VERDICT_KINDS = ("claim_check", "evidence")
 # correction may lead it.
 CORRECTION_FLAGS = ("dropping_safeguards",)
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
+# A lead-in of at most this many words before ": " is an item's title ("Devolve decisions: ...").
+TITLE_WORDS = 5
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
 _VERDICT = re.compile(r"^(no|yes|not|partly|only|it depends)\b", re.IGNORECASE)
 _VERDICT_PREFIX = re.compile(
@@ -179,7 +181,12 @@ def without_verdict(text: str) -> str | None:
 
 
 def imperative(text: str) -> str | None:
-    """The sentence when it tells the reader what to do, else None."""
+    """The sentence when it tells the reader what to do, else None. A titled item whose text
+    describes rather than directs is not an action: "Give permission: tell staff ..." is one,
+    "Clear boundaries: it is clear who belongs ..." (a list of principles) is not."""
+    title, colon, rest = text.partition(": ")
+    if colon and len(title.split()) <= TITLE_WORDS and leans_back(rest):
+        return None
     return text if opens_imperative(text) and not _CROSS_REFERENCE.match(text) else None
 
 

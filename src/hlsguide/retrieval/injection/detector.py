@@ -1,9 +1,10 @@
 """The injection detector: a sentence is flagged when a pattern of ``lens/lexicon.yaml`` matches
-it or when a logistic regression over its bundled-model embedding says it addresses a model.
+it or when a logistic regression over its bundled-model embedding, its words and its character
+n-grams says it addresses a model.
 
 The weights (``weights.json``: embedding coefficients, and idf and coefficient per word or
-word pair) are trained by ``python -m hlsguide.retrieval.injection.train`` on
-the labelled sets in ``tests/fixtures/injection/``; nothing is trained at run time.
+word pair and per character n-gram) are trained by ``python -m hlsguide.retrieval.injection.train``
+on the labelled sets in ``tests/fixtures/injection/``; nothing is trained at run time.
 """
 
 from __future__ import annotations
@@ -93,18 +94,51 @@ def terms(text: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
+# Character n-grams within words see what words miss: other languages' word forms ("Anwybyddwch",
+# "Ignoriere"), spaced or disguised spellings, role tokens such as "[INST]".
+CHARACTER_NGRAMS = (3, 5)
+
+
+def character_ngrams(text: str) -> list[str]:
+    """The character n-grams of each lower-cased word padded with a space at each end (as
+    scikit-learn's ``char_wb`` analyser makes them)."""
+    low, high = CHARACTER_NGRAMS
+    grams = []
+    for word in text.lower().split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            grams.extend(padded[i : i + n] for i in range(max(len(padded) - n + 1, 1)))
+            if len(padded) <= n:
+                break
+    return grams
+
+
+def _tfidf_logit(grams: list[str], table: dict[str, tuple[float, float]]) -> float:
+    """The logit of an l2-normalised sublinear tf-idf vector of ``grams`` under ``table``
+    (gram -> (idf, coefficient)), exactly as scikit-learn's TfidfVectorizer computes it."""
+    counts: dict[str, int] = {}
+    for gram in grams:
+        if gram in table:
+            counts[gram] = counts.get(gram, 0) + 1
+    if not counts:
+        return 0.0
+    values = {g: (1.0 + math.log(n)) * table[g][0] for g, n in counts.items()}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    return sum(v * table[g][1] for g, v in values.items()) / norm
+
+
 @dataclass(frozen=True)
 class Weights:
-    """A logistic regression over [tf-idf of ``terms`` | unit-length embedding], and the
-    threshold chosen by cross-validation in training."""
+    """A logistic regression over [tf-idf of ``terms`` | tf-idf of ``character_ngrams`` |
+    unit-length embedding], and the threshold chosen by cross-validation in training."""
 
     model: str
     threshold: float
     intercept: float
     embedding: np.ndarray
-    # term -> (idf, coefficient); tf is sublinear and the tf-idf vector is l2-normalised,
-    # exactly as scikit-learn's TfidfVectorizer computes it in training.
+    # gram -> (idf, coefficient) of each tf-idf block (sublinear tf, l2-normalised).
     vocabulary: dict[str, tuple[float, float]]
+    characters: dict[str, tuple[float, float]]
 
     @classmethod
     @cache
@@ -118,19 +152,14 @@ class Weights:
             intercept=float(data["intercept"]),
             embedding=np.asarray(data["embedding"], dtype=np.float32),
             vocabulary={t: (float(i), float(c)) for t, (i, c) in data["vocabulary"].items()},
+            characters={g: (float(i), float(c)) for g, (i, c) in data["characters"].items()},
         )
 
     def lexical(self, text: str) -> float:
-        """The tf-idf part of the logit for ``text``."""
-        counts: dict[str, int] = {}
-        for term in terms(text):
-            if term in self.vocabulary:
-                counts[term] = counts.get(term, 0) + 1
-        if not counts:
-            return 0.0
-        values = {t: (1.0 + math.log(n)) * self.vocabulary[t][0] for t, n in counts.items()}
-        norm = math.sqrt(sum(v * v for v in values.values()))
-        return sum(v * self.vocabulary[t][1] for t, v in values.items()) / norm
+        """The tf-idf part of the logit for ``text`` (words, then character n-grams)."""
+        return _tfidf_logit(terms(text), self.vocabulary) + _tfidf_logit(
+            character_ngrams(text), self.characters
+        )
 
 
 class InjectionDetector:

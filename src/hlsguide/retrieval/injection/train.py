@@ -29,6 +29,7 @@ from hlsguide.config import BUNDLED_EMBEDDING_MODEL
 from hlsguide.retrieval.injection.detector import (
     Weights,
     _bundled_embedder,
+    character_ngrams,
     load_detector,
     matches_pattern,
     normalise,
@@ -38,12 +39,16 @@ from hlsguide.retrieval.injection.evaluation import corpus_sentences, evaluate_d
 
 DATA = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "injection"
 # The threshold is the lowest at which both layers together (a sentence is flagged when a
-# pattern matches or the classifier's score reaches it) keep this precision on each former
-# held-out set in the grouped cross-validation; precision matters more, since a false positive
+# pattern matches or the classifier's score reaches it) keep this precision on the former
+# held-out sets in the grouped cross-validation; precision matters more, since a false positive
 # blanks a reader's sentence.
 TARGET_PRECISION = 0.98
 REGULARISATION = 10.0
 MAX_TERMS = 5000
+MAX_CHARACTER_NGRAMS = 20000
+# The embedding block's scale beside the two l2-normalised tf-idf blocks (grouped CV: 0.5 beats
+# 1 and 2 on the former held-out sets).
+EMBEDDING_WEIGHT = 0.5
 # Sets in train/ that were once held-out sets (injections_heldout_v1.txt, ...).
 HELDOUT_GROUP = "heldout_"
 
@@ -62,17 +67,28 @@ def _embed(texts: list[str]) -> np.ndarray:
     return np.stack([cache[k] for k in keys])
 
 
-def _features(texts: list[str], vectoriser=None):
-    """[tf-idf of terms | embedding] rows; fits the vectoriser when none is given."""
+def _features(texts: list[str], vectorisers=None):
+    """[tf-idf of terms | tf-idf of character n-grams | scaled embedding] rows; fits the two
+    vectorisers when none are given."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    if vectoriser is None:
-        vectoriser = TfidfVectorizer(
-            analyzer=terms, sublinear_tf=True, min_df=2, max_features=MAX_TERMS
-        ).fit([normalise(t) for t in texts])
-    lexical = vectoriser.transform([normalise(t) for t in texts])
-    return hstack([lexical, csr_matrix(_embed(texts))]).tocsr(), vectoriser
+    normalised = [normalise(t) for t in texts]
+    if vectorisers is None:
+        vectorisers = (
+            TfidfVectorizer(analyzer=terms, sublinear_tf=True, min_df=2, max_features=MAX_TERMS),
+            TfidfVectorizer(
+                analyzer=character_ngrams,
+                sublinear_tf=True,
+                min_df=3,
+                max_features=MAX_CHARACTER_NGRAMS,
+            ),
+        )
+        for vectoriser in vectorisers:
+            vectoriser.fit(normalised)
+    blocks = [v.transform(normalised) for v in vectorisers]
+    embedding = csr_matrix(_embed(texts) * EMBEDDING_WEIGHT)
+    return hstack([*blocks, embedding]).tocsr(), vectorisers
 
 
 def _model():
@@ -87,10 +103,10 @@ def _grouped_scores(texts: list[str], y: np.ndarray, groups: np.ndarray) -> np.n
     scores = np.zeros(len(y))
     for group in np.unique(groups):
         test = groups == group
-        x, vectoriser = _features([t for t, held in zip(texts, test, strict=True) if not held])
+        x, vectorisers = _features([t for t, held in zip(texts, test, strict=True) if not held])
         model = _model().fit(x, y[~test])
         held_out = [t for t, held in zip(texts, test, strict=True) if held]
-        scores[test] = model.predict_proba(_features(held_out, vectoriser)[0])[:, 1]
+        scores[test] = model.predict_proba(_features(held_out, vectorisers)[0])[:, 1]
     return scores
 
 
@@ -103,18 +119,16 @@ def _precision_recall(predicted: np.ndarray, y: np.ndarray) -> tuple[float, floa
 def _threshold(
     scores: np.ndarray, y: np.ndarray, groups: np.ndarray, patterns: np.ndarray
 ) -> float:
-    """The lowest threshold at which patterns plus classifier reach TARGET_PRECISION on each
-    former held-out set (``heldout_v*``: a pair written apart, as a fresh held-out set is),
-    scored by a model that never saw it. The pooled figure over every group is lower: each
-    group of hard negatives (the corpus, sentences about AI, other languages) is the only one
-    of its style, which a deployed model never faces, since all of them are in its training."""
-    calibration = [g for g in np.unique(groups) if g.startswith(HELDOUT_GROUP)]
-    for threshold in np.arange(0.3, 1.0, 0.005):
+    """The lowest threshold at which patterns plus classifier reach TARGET_PRECISION on the
+    former held-out sets together (``heldout_v*``: each a pair written apart, as a fresh
+    held-out set is), each scored by a model that never saw it. The pooled figure over every
+    group is lower: each group of hard negatives (the corpus, sentences about AI, other
+    languages) is the only one of its style, which a deployed model never faces, since all of
+    them are in its training."""
+    former = np.char.startswith(groups.astype(str), HELDOUT_GROUP)
+    for threshold in np.arange(0.3, 1.0, 0.0025):
         predicted = (scores >= threshold) | patterns
-        if all(
-            _precision_recall(predicted[groups == g], y[groups == g])[0] >= TARGET_PRECISION
-            for g in calibration
-        ):
+        if _precision_recall(predicted[former], y[former])[0] >= TARGET_PRECISION:
             return float(threshold)
     return 0.99
 
@@ -158,6 +172,16 @@ def _labelled() -> tuple[list[str], np.ndarray, np.ndarray]:
     return texts, y, groups
 
 
+def _shipped_threshold() -> float:
+    """The threshold in the package's weights.json (read alone: the file may predate a change
+    of features, which is what a refit is for)."""
+    return float(json.loads(_weights_file().read_text())["threshold"])
+
+
+def _weights_file() -> Path:
+    return Path(str(resources.files("hlsguide.retrieval.injection").joinpath("weights.json")))
+
+
 def cross_validate() -> float:
     """Print the grouped cross-validation (each set scored by a model fitted on the others) at
     the shipped threshold and at the one it chooses; return the latter."""
@@ -165,7 +189,7 @@ def cross_validate() -> float:
     print(f"training: {int(y.sum())} addressed to a model, {int((y == 0).sum())} ordinary")
     scores = _grouped_scores(texts, y, groups)
     patterns = np.array([matches_pattern(normalise(t)) for t in texts])
-    _report(scores, y, groups, patterns, Weights.bundled().threshold)
+    _report(scores, y, groups, patterns, _shipped_threshold())
     threshold = _threshold(scores, y, groups, patterns)
     _report(scores, y, groups, patterns, threshold)
     return threshold
@@ -176,21 +200,30 @@ def fit() -> None:
     package's weights.json."""
     threshold = cross_validate()
     texts, y, _ = _labelled()
-    x, vectoriser = _features(texts)
+    x, (words, characters) = _features(texts)
     model = _model().fit(x, y)
     coef = model.coef_[0]
-    n_terms = len(vectoriser.vocabulary_)
-    target = resources.files("hlsguide.retrieval.injection").joinpath("weights.json")
-    Path(str(target)).write_text(
+    n_terms, n_characters = len(words.vocabulary_), len(characters.vocabulary_)
+    target = _weights_file()
+    target.write_text(
         json.dumps(
             {
                 "model": BUNDLED_EMBEDDING_MODEL,
                 "threshold": round(threshold, 4),
                 "intercept": round(float(model.intercept_[0]), 6),
-                "embedding": [round(float(c), 5) for c in coef[n_terms:]],
+                "embedding": [
+                    round(float(c) * EMBEDDING_WEIGHT, 5) for c in coef[n_terms + n_characters :]
+                ],
                 "vocabulary": {
-                    term: [round(float(vectoriser.idf_[i]), 5), round(float(coef[i]), 5)]
-                    for term, i in sorted(vectoriser.vocabulary_.items())
+                    term: [round(float(words.idf_[i]), 5), round(float(coef[i]), 5)]
+                    for term, i in sorted(words.vocabulary_.items())
+                },
+                "characters": {
+                    gram: [
+                        round(float(characters.idf_[i]), 5),
+                        round(float(coef[n_terms + i]), 5),
+                    ]
+                    for gram, i in sorted(characters.vocabulary_.items())
                 },
             },
             separators=(",", ":"),

@@ -30,8 +30,9 @@ from hlsguide.types import SourceDocument
 # A unit: a sentence within a line, or a whole line without a sentence end.
 _LINE_UNIT = re.compile(r"[^\n]+?(?:[.!?](?=\s)|$)", re.M)
 _FLAT_END = re.compile(r"[.!?](?=\s|$)")
-# An aside in brackets is judged on its own too: inside a sentence it is diluted by the rest.
-_ASIDE = re.compile(r"\([^()\n]{12,}\)|\[[^\[\]\n]{12,}\]|\{[^{}\n]{12,}\}")
+# An aside in brackets, or code in backticks, is judged on its own too: inside a sentence it is
+# diluted by the rest (a DOCX paragraph runs a code line into the next sentence).
+_ASIDE = re.compile(r"\([^()\n]{12,}\)|\[[^\[\]\n]{12,}\]|\{[^{}\n]{12,}\}|`[^`\n]{12,}`")
 # Units shorter than this say nothing a model could act on ("## Notes", "1.").
 _MIN_CHARS = 12
 # A sentence written across lines is also judged whole, up to this length.

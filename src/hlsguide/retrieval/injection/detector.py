@@ -104,7 +104,7 @@ def character_ngrams(text: str) -> list[str]:
     """The character n-grams of each lower-cased word padded with a space at each end (as
     scikit-learn's ``char_wb`` analyser makes them)."""
     low, high = CHARACTER_NGRAMS
-    grams = []
+    grams: list[str] = []
     for word in text.lower().split():
         padded = f" {word} "
         for n in range(low, high + 1):

@@ -131,7 +131,7 @@ def _tfidf_logit(grams: list[str], table: dict[str, tuple[float, float]]) -> flo
 @dataclass(frozen=True)
 class Weights:
     """A logistic regression over [tf-idf of ``terms`` | tf-idf of ``character_ngrams`` |
-    unit-length embedding], and the threshold chosen by cross-validation in training."""
+    unit-length embedding], and the threshold chosen in training (see ``train.py``)."""
 
     model: str
     threshold: float

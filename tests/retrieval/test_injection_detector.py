@@ -131,11 +131,10 @@ def test_heldout_split_is_apart_from_training():
 
 
 def test_heldout_scores_hold_their_measured_floor(detector):
-    # Held-out v6 (written apart, scored on 2026-12-03): the detector with character n-grams,
-    # refitted with v5, at threshold 0.78 (capped by the planted suite): precision 0.9696,
-    # recall 0.8337 (the previous detector: 0.9127 and 0.7197). Issue 16 asks for recall >= 0.95
-    # at precision >= 0.98; the floor is the measured figure until a fresh set is scored.
+    # Held-out v7 (written apart, scored once on 2026-12-03): precision 0.9644, recall 0.7019 at
+    # threshold 0.81 (the detector of ecf52f1: 0.8851 and 0.5704). Issue 16 asks for recall
+    # >= 0.95 at precision >= 0.98; the floor is the measured figure until a fresh set is scored.
     _require_heldout_set()
     scores = evaluate_detector(detector, DATA / "heldout").detector
     assert scores.precision >= 0.96, scores.false_alarms
-    assert scores.recall >= 0.83, scores.missed
+    assert scores.recall >= 0.70, scores.missed

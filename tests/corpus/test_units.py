@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from hlsguide.corpus.checks import check_corpus, check_units, main, unit_totals
-from hlsguide.corpus.units import leans_back, parse_units, prose_end, sentences
+from hlsguide.corpus.units import (
+    leans_back,
+    opens_imperative,
+    parse_units,
+    prose_end,
+    sentences,
+)
 
 PROJECT = Path(__file__).parents[2]
 
@@ -168,6 +174,21 @@ def test_answer_ready_sections_are_bounded_in_total():
     assert "unit-length" in rules(
         GOOD.replace("## Common misreadings", extra + "\n## Common misreadings")
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "directs"),
+    [
+        ("Put the person's own words at the top of the case record.", True),
+        ("Look for the work a service makes for itself.", True),
+        ("Put simply, you need to know what success looks like.", False),
+        ("Put another way, the target became the work.", False),
+        ("Say, for example, a family is referred three times.", False),
+        ("Look, nobody designed the system this way.", False),
+    ],
+)
+def test_a_discourse_marker_is_not_an_imperative(sentence, directs):
+    assert opens_imperative(sentence) is directs
 
 
 def test_practice_steps_open_with_an_imperative_verb_and_are_cited():

@@ -211,6 +211,14 @@ def sentences(text: str) -> list[str]:
     return [text[start:end] for start, end in sentence_spans(text)]
 
 
+# An imperative verb that only frames what follows: "Put simply, ...", "Put another way, ...".
+_DISCOURSE_MARKER = re.compile(
+    r"^\W*(?:put|say|look|mind)\b(?:\s+it)?(?:\s+(?:simply|briefly|plainly|bluntly|"
+    r"differently|another way|more simply|at its simplest|you))?\s*,",
+    re.IGNORECASE,
+)
+
+
 def first_word(text: str) -> str:
     """The first word of ``text``, markup (bold, quotes, brackets) skipped."""
     match = _WORD.search(CITATION_GROUP.sub(" ", text))
@@ -239,5 +247,8 @@ def imperative_verbs() -> frozenset[str]:
 
 
 def opens_imperative(text: str) -> bool:
-    """Whether ``text`` opens with a known imperative verb ("Map ...", "Agree ...")."""
-    return first_word(text).lower() in imperative_verbs()
+    """Whether ``text`` opens with a known imperative verb ("Map ...", "Agree ..."), not with
+    a discourse marker built on one ("Put simply, ...", "Say, ...")."""
+    return first_word(text).lower() in imperative_verbs() and not _DISCOURSE_MARKER.match(
+        CITATION_GROUP.sub(" ", text)
+    )

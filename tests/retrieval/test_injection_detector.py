@@ -131,10 +131,10 @@ def test_heldout_split_is_apart_from_training():
 
 
 def test_heldout_scores_hold_their_measured_floor(detector):
-    # Held-out v7 (written apart, scored once on 2026-12-03): precision 0.9644, recall 0.7019 at
-    # threshold 0.81 (the detector of ecf52f1: 0.8851 and 0.5704). Issue 16 asks for recall
+    # Held-out v8 (written apart, scored once on 2026-12-03): precision 0.9558, recall 0.8108 at
+    # threshold 0.85 (the detector of 6e30b85: 0.9460 and 0.7898). Issue 16 asks for recall
     # >= 0.95 at precision >= 0.98; the floor is the measured figure until a fresh set is scored.
     _require_heldout_set()
     scores = evaluate_detector(detector, DATA / "heldout").detector
-    assert scores.precision >= 0.96, scores.false_alarms
-    assert scores.recall >= 0.70, scores.missed
+    assert scores.precision >= 0.955, scores.false_alarms
+    assert scores.recall >= 0.81, scores.missed

@@ -8,6 +8,7 @@ from hlsguide.answer.generators.extractive import (
     CENTRAL_DOCUMENTS,
     CENTRALITY,
     CLAIM_QUESTION_MATCH,
+    CORRECTION_FLAGS,
     closeness,
     imperative,
     lead,
@@ -91,7 +92,11 @@ def test_a_claim_no_verdict_fits_is_led_by_the_authored_answer_to_a_close_questi
     assert lead(request, [point, far, distant]) is point
 
 
-def test_dropping_safeguards_is_never_answered_yes():
+@pytest.mark.parametrize("flag", CORRECTION_FLAGS)
+@pytest.mark.parametrize("kind", ["claim_check", "general"])
+def test_a_disputed_framing_is_never_answered_yes(flag, kind):
+    """ "We can skip safeguarding checks, can't we?", "What's the ROI figure for HLS?": a "Yes"
+    verdict close to the question answers some other question; the correction leads."""
     question = "Since HLS is about trust, we can skip safeguarding checks, can't we?"
     yes = _candidate(
         "trust", 0, [1, 0, 0], 0.9, "question", "Yes, with support: staff are trusted [@a].", 0.9
@@ -99,9 +104,9 @@ def test_dropping_safeguards_is_never_answered_yes():
     no = _candidate(
         "autonomy", 1, [0, 1, 0], 0.5, "misreading", "No: safeguarding duties stay fixed [@b].", 0.6
     )
-    assert lead(_request(question, "claim_check"), [yes, no]) is yes
-    flagged = _request(question, "claim_check", ("dropping_safeguards",))
-    assert lead(flagged, [yes, no]) is no
+    if kind == "claim_check":
+        assert lead(_request(question, kind), [yes, no]) is yes
+    assert lead(_request(question, kind, (flag,)), [yes, no]) is no
 
 
 @pytest.mark.parametrize(

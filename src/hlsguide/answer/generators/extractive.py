@@ -77,12 +77,12 @@ MIN_WORDS = 6
 SUPPORT_UNITS = 6
 # "In short" stops taking supporting units once it holds this many sentences.
 SHORT_SENTENCES = 3
-# A claim, a question about evidence or a demand for proof is answered with a verdict first.
-VERDICT_FLAGS = ("rct_proof", "cost_saving", "overclaim")
+# A claim or a question about evidence is answered with a verdict first.
 VERDICT_KINDS = ("claim_check", "evidence")
-# A question that would drop safeguards in the name of trust is never answered "Yes": only a
-# correction may lead it.
-CORRECTION_FLAGS = ("dropping_safeguards",)
+# A question resting on a framing the sources dispute (a claimed saving or effect, a demand for
+# proof, dropping safeguards in the name of trust, learning turned into a ranking) is answered
+# with a correction first, never "Yes": a "Yes" verdict answers some other question.
+CORRECTION_FLAGS = ("rct_proof", "cost_saving", "overclaim", "dropping_safeguards", "ranking")
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
 # A lead-in of at most this many words before ": " is an item's title ("Devolve decisions: ...").
 TITLE_WORDS = 5
@@ -415,32 +415,27 @@ def defines(candidate: Candidate, words: set[str]) -> bool:
 
 def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
     """The direct answer. A claim check: the best authored verdict ("No: ...", "Not quite:
-    ..."; only a correction when safeguards would be dropped), else the authored answer to a
-    close question in a best-retrieved document. A definition question: the definition of its
+    ..."; only a correction when the lens flagged a disputed framing), else the authored answer
+    to a close question in a best-retrieved document. A definition question: the definition of its
     subject. Otherwise the authored answer to a question close to the one asked, else the best
     key point, else the most relevant unit."""
     kind = request.lens.kind
     question_words = content_words(request.question)
-    flagged = [f for f in (*VERDICT_FLAGS, *CORRECTION_FLAGS) if request.lens.has(f)]
+    flagged = [f for f in CORRECTION_FLAGS if request.lens.has(f)]
     if kind in VERDICT_KINDS or flagged:
         verdicts = [
             c
             for c in pool
-            if c.unit.kind in ("question", "misreading") and _VERDICT.match(c.unit.text)
+            if c.unit.kind in ("question", "misreading")
+            and (_CORRECTION if flagged else _VERDICT).match(c.unit.text)
         ]
-        if any(f in CORRECTION_FLAGS for f in flagged):
-            verdicts = [c for c in verdicts if _CORRECTION.match(c.unit.text)]
         if verdicts:
             best = max(verdicts, key=lambda c: claim_score(c, question_words))
             if claim_score(best, question_words) >= CLAIM_MATCH:
                 return best
         # A flagged overclaim or demand for proof that no verdict answers closely is met by
         # the best correction in the documents its framing calls for (what the evidence shows).
-        corrections = [
-            c
-            for c in verdicts
-            if c.unit.document_id in request.lens.also_retrieve and _CORRECTION.match(c.unit.text)
-        ]
+        corrections = [c for c in verdicts if c.unit.document_id in request.lens.also_retrieve]
         if flagged and corrections:
             return max(corrections, key=lambda c: claim_score(c, question_words))
         # No verdict fits: an authored answer to a question on the same claim, in one of the

@@ -14,7 +14,7 @@ from support.drafts import FLAGGED, draft_docx
 from hlsguide.corpus.loaders import load_document
 from hlsguide.review.formats import to_docx, to_html, to_markdown, write
 from hlsguide.review.models import Review
-from hlsguide.review.units import IndexedUnits
+from hlsguide.review.units import IndexedUnits, _liftable
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "specification-riverside-homelessness.md"
 QN = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -131,3 +131,16 @@ def test_advice_units_come_from_the_index_not_the_corpus_files(review_retrieval,
 
     monkeypatch.setattr(Path, "read_text", no_corpus_files)
     assert IndexedUnits(searcher).sentences(documents) == found
+
+
+@pytest.mark.parametrize(
+    ("raw", "lifted"),
+    [
+        ("Ask providers each quarter what they learned and what they changed [@a].", True),
+        ("This means providers learn each quarter what worked and for whom [@a].", False),
+        ("The first of these asks providers each quarter what they learned [@a].", False),
+        ("As above, ask providers each quarter what they learned and changed [@a].", False),
+    ],
+)
+def test_advice_that_needs_the_sentence_before_it_is_never_lifted(raw, lifted):
+    assert (_liftable(raw) is not None) is lifted

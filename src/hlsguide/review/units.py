@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from hlsguide.corpus.markup import CITATION_GROUP, display_text
-from hlsguide.corpus.units import opens_dangling, sentences
+from hlsguide.corpus.units import leans_back, sentences
 from hlsguide.retrieval.injection import directs_the_answer
 from hlsguide.retrieval.search import Searcher
 from hlsguide.retrieval.units import SELF_REFERENCE
@@ -52,7 +52,7 @@ def _liftable(raw: str) -> tuple[str, str] | None:
     marker = CITATION_GROUP.search(raw)
     quote = raw[: marker.start()].rstrip() if marker else raw
     text = display_text(raw)
-    if len(text.split()) < _MIN_WORDS or opens_dangling(text) or text.endswith("?"):
+    if len(text.split()) < _MIN_WORDS or leans_back(text) or text.endswith("?"):
         return None
     text = text[0].upper() + text[1:]
     return (text if text.endswith((".", "!")) else text + "."), quote

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -98,6 +99,8 @@ def terms(text: str) -> list[str]:
 # Character n-grams within words see what words miss: other languages' word forms ("Anwybyddwch",
 # "Ignoriere"), spaced or disguised spellings, role tokens such as "[INST]".
 CHARACTER_NGRAMS = (3, 5)
+# The shipped classifier: written by train.py, read here.
+WEIGHTS = Path(str(resources.files("hlsguide.retrieval.injection").joinpath("weights.json")))
 
 
 def character_ngrams(text: str) -> list[str]:
@@ -144,9 +147,7 @@ class Weights:
     @classmethod
     @cache
     def bundled(cls) -> Weights:
-        data = json.loads(
-            resources.files("hlsguide.retrieval.injection").joinpath("weights.json").read_text()
-        )
+        data = json.loads(WEIGHTS.read_text())
         return cls(
             model=data["model"],
             threshold=float(data["threshold"]),

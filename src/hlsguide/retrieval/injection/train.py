@@ -20,13 +20,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from hlsguide.config import BUNDLED_EMBEDDING_MODEL
 from hlsguide.retrieval.injection.detector import (
+    WEIGHTS,
     Weights,
     _bundled_embedder,
     character_ngrams,
@@ -181,11 +181,7 @@ def _labelled() -> tuple[list[str], np.ndarray, np.ndarray]:
 def _shipped_threshold() -> float:
     """The threshold in the package's weights.json (read alone: the file may predate a change
     of features, which is what a refit is for)."""
-    return float(json.loads(_weights_file().read_text())["threshold"])
-
-
-def _weights_file() -> Path:
-    return Path(str(resources.files("hlsguide.retrieval.injection").joinpath("weights.json")))
+    return float(json.loads(WEIGHTS.read_text())["threshold"])
 
 
 def cross_validate() -> float:
@@ -210,7 +206,7 @@ def fit() -> None:
     model = _model().fit(x, y)
     coef = model.coef_[0]
     n_terms, n_characters = len(words.vocabulary_), len(characters.vocabulary_)
-    target = _weights_file()
+    target = WEIGHTS
     target.write_text(
         json.dumps(
             {

@@ -95,8 +95,9 @@ def test_a_claim_no_verdict_fits_is_led_by_the_authored_answer_to_a_close_questi
 @pytest.mark.parametrize("flag", CORRECTION_FLAGS)
 @pytest.mark.parametrize("kind", ["claim_check", "general"])
 def test_a_disputed_framing_is_never_answered_yes(flag, kind):
-    """ "We can skip safeguarding checks, can't we?", "What's the ROI figure for HLS?": a "Yes"
-    verdict close to the question answers some other question; the correction leads."""
+    """A question resting on a disputed framing ("we can skip safeguarding checks, can't we?",
+    "what's the ROI figure for HLS?") is led by the correction: a "Yes" verdict close to it
+    answers some other question."""
     question = "Since HLS is about trust, we can skip safeguarding checks, can't we?"
     yes = _candidate(
         "trust", 0, [1, 0, 0], 0.9, "question", "Yes, with support: staff are trusted [@a].", 0.9

@@ -84,6 +84,8 @@ VERDICT_KINDS = ("claim_check", "evidence")
 # with a correction first, never "Yes": a "Yes" verdict answers some other question.
 CORRECTION_FLAGS = ("rct_proof", "cost_saving", "overclaim", "dropping_safeguards", "ranking")
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
+# Verdicts on this many units are remembered (a corpus and its uploads hold far fewer).
+MAX_JUDGED_UNITS = 200_000
 # A lead-in of at most this many words before ": " is an item's title ("Devolve decisions: ...").
 TITLE_WORDS = 5
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
@@ -504,25 +506,31 @@ class ExtractiveGenerator:
     def __init__(self, embedder: Embedder, detector: InjectionDetector | None = None) -> None:
         self.embedder = embedder
         self.detector = detector or load_detector(embedder)
+        # Each unit's verdict, kept for the process: the same units come back ask after ask,
+        # and judging them again cost most of an answer's time.
+        self._liftable: dict[tuple[str, str], bool] = {}
 
     def liftable(self, candidates: list[Candidate]) -> list[Candidate]:
         """Candidates that may be said: none the detector flags (on the unit vectors of the
         index when they come from its model) or that directs what "your answer" or "every
         response" must do. The index already blanks what the detector flags; this also covers
         an index built before the detector, and authored text read past it."""
-        if not candidates:
-            return []
-        texts = [display_text(c.unit.text) for c in candidates]
-        if self.detector.embedder.name == self.embedder.name:
-            vectors = np.asarray([c.vector for c in candidates])
-            flagged = self.detector.flags_from_vectors(texts, vectors)
-        else:
-            flagged = self.detector.flags(texts)
-        return [
-            c
-            for c, f, t in zip(candidates, flagged, texts, strict=True)
-            if not f and not directs_the_answer(t)
-        ]
+        keys = [(c.unit.id, c.unit.text) for c in candidates]
+        verdicts = {k: self._liftable.get(k) for k in keys}
+        unjudged = [(k, c) for k, c in zip(keys, candidates, strict=True) if verdicts[k] is None]
+        unjudged = list(dict(unjudged).items())  # a unit may come twice
+        if unjudged:
+            texts = [display_text(c.unit.text) for _, c in unjudged]
+            if self.detector.embedder.name == self.embedder.name:
+                vectors = np.asarray([c.vector for _, c in unjudged])
+                flagged = self.detector.flags_from_vectors(texts, vectors)
+            else:
+                flagged = self.detector.flags(texts)
+            if len(self._liftable) > MAX_JUDGED_UNITS:
+                self._liftable.clear()
+            for (key, _), flag, text in zip(unjudged, flagged, texts, strict=True):
+                verdicts[key] = self._liftable[key] = not flag and not directs_the_answer(text)
+        return [c for c, k in zip(candidates, keys, strict=True) if verdicts[k]]
 
     def generate(self, request: GenerationRequest) -> Draft:
         pool = self.liftable(candidate_pool(with_centrality(request.candidates)))

@@ -119,8 +119,16 @@ def test_out_of_scope(lens, question):
     assert lens.analyse(question).out_of_scope
 
 
-def test_in_scope(lens):
-    assert not lens.analyse("How should a council commission homelessness support?").out_of_scope
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How should a council commission homelessness support?",
+        # A legal question about an alliance is referred on, not refused as off-topic.
+        "Is it legal to share case notes about residents with our alliance partners?",
+    ],
+)
+def test_in_scope(lens, question):
+    assert not lens.analyse(question).out_of_scope
 
 
 def test_the_lexicon_is_data(real_embedder, tmp_path):

@@ -517,18 +517,18 @@ class ExtractiveGenerator:
         an index built before the detector, and authored text read past it."""
         keys = [(c.unit.id, c.unit.text) for c in candidates]
         verdicts = {k: self._liftable.get(k) for k in keys}
-        unjudged = [(k, c) for k, c in zip(keys, candidates, strict=True) if verdicts[k] is None]
-        unjudged = list(dict(unjudged).items())  # a unit may come twice
+        # A dict, since a unit may come twice.
+        unjudged = {k: c for k, c in zip(keys, candidates, strict=True) if verdicts[k] is None}
         if unjudged:
-            texts = [display_text(c.unit.text) for _, c in unjudged]
+            texts = [display_text(c.unit.text) for c in unjudged.values()]
             if self.detector.embedder.name == self.embedder.name:
-                vectors = np.asarray([c.vector for _, c in unjudged])
+                vectors = np.asarray([c.vector for c in unjudged.values()])
                 flagged = self.detector.flags_from_vectors(texts, vectors)
             else:
                 flagged = self.detector.flags(texts)
             if len(self._liftable) > MAX_JUDGED_UNITS:
                 self._liftable.clear()
-            for (key, _), flag, text in zip(unjudged, flagged, texts, strict=True):
+            for key, flag, text in zip(unjudged, flagged, texts, strict=True):
                 verdicts[key] = self._liftable[key] = not flag and not directs_the_answer(text)
         return [c for c, k in zip(candidates, keys, strict=True) if verdicts[k]]
 

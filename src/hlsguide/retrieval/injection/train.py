@@ -206,8 +206,7 @@ def fit() -> None:
     model = _model().fit(x, y)
     coef = model.coef_[0]
     n_terms, n_characters = len(words.vocabulary_), len(characters.vocabulary_)
-    target = WEIGHTS
-    target.write_text(
+    WEIGHTS.write_text(
         json.dumps(
             {
                 "model": BUNDLED_EMBEDDING_MODEL,
@@ -233,7 +232,7 @@ def fit() -> None:
         + "\n"
     )
     Weights.bundled.cache_clear()
-    print(f"wrote {target}")
+    print(f"wrote {WEIGHTS}")
 
 
 def evaluate(labels: Path, corpus: Path | None) -> dict:

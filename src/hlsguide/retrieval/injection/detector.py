@@ -81,10 +81,47 @@ def units(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Cyrillic and Greek letters drawn like Latin ones. They are folded only inside a word that also
+# holds Latin letters ("іgnоrе" with Cyrillic і, о and е, written to slip past words and
+# n-grams); a word wholly in another script is a word of that language and stays.
+_LOOKALIKE_PAIRS = (
+    "аa еe оo рp сc уy хx іi јj ѕs һh ԁd ԛq ԝw ӏl "
+    "АA ВB ЕE КK МM НH ОO РP СC ТT ХX ІI ЈJ ЅS "
+    "ΑA ΒB ΕE ΖZ ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX οo ιi νv"
+)
+_LOOKALIKES = str.maketrans({pair[0]: pair[1] for pair in _LOOKALIKE_PAIRS.split()})
+_MIXED_SCRIPT = re.compile(r"\w*[A-Za-z]\w*")
+# Digits standing for letters ("D1sr3g4rd", "5umm4r1s3"): folded in a word where one sits
+# between letters or two or more sit beside letters, unless the word is a short code in capitals
+# ("SW1A", "H1N1") or a name with a number after it ("ACME10"); "Q2", "10am" and "1990s" stay.
+_LEET = str.maketrans("013457", "oieast")
+_LEET_WORD = re.compile(
+    r"\b(?=[A-Za-z013457]*[A-Za-z][013457]+[A-Za-z]|(?:[A-Za-z]*[013457]){2})"
+    r"(?=\d*[A-Za-z]+[013457])[A-Za-z013457]+\b"
+)
+_CODE = re.compile(r"[A-Z0-9]{1,5}|[A-Za-z]+\d+")
+# Letters spelled apart ("d-o", "a_p_p_e_n_d", "I G N O R E"): joined again.
+_SPELLED_APART = re.compile(r"\b[A-Za-z](?:[-_][A-Za-z])+\b|\b[A-Za-z](?: [A-Za-z]){2,}\b")
+
+
+def _unleet(match: re.Match[str]) -> str:
+    word = match.group(0)
+    return word if _CODE.fullmatch(word) else word.translate(_LEET)
+
+
+def _deobfuscate(text: str) -> str:
+    """``text`` with look-alike letters, digits for letters and spelled-apart words read as the
+    words they disguise."""
+    text = _MIXED_SCRIPT.sub(lambda m: m.group(0).translate(_LOOKALIKES), text)
+    text = _LEET_WORD.sub(_unleet, text)
+    return _SPELLED_APART.sub(lambda m: re.sub(r"[-_ ]", "", m.group(0)), text)
+
+
 def normalise(text: str) -> str:
     """The form a unit is embedded and matched in: compatibility forms folded (fullwidth
-    "ＩＧＮＯＲＥ" reads as "IGNORE"), whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    "ＩＧＮＯＲＥ" reads as "IGNORE"), disguised spellings read as words ("1gn0re",
+    "i-g-n-o-r-e", Cyrillic look-alikes), whitespace collapsed."""
+    return " ".join(_deobfuscate(unicodedata.normalize("NFKC", text)).split())
 
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -220,7 +257,7 @@ def blank(text: str, spans: list[tuple[int, int]], findings: Findings | None = N
     chars = list(text)
     for start, end in spans:
         if findings is not None:
-            snippet = normalise(text[start:end])[:80]
+            snippet = " ".join(text[start:end].split())[:80]
             findings.add(f"removed text addressed to an AI model: '{snippet}'")
         for i in range(start, end):
             if chars[i] != "\n":

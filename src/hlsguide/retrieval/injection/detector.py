@@ -90,7 +90,8 @@ _LOOKALIKE_PAIRS = (
     "ΑA ΒB ΕE ΖZ ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX οo ιi νv"
 )
 _LOOKALIKES = str.maketrans({pair[0]: pair[1] for pair in _LOOKALIKE_PAIRS.split()})
-_MIXED_SCRIPT = re.compile(r"\w*[A-Za-z]\w*")
+_WORD_CHARS = re.compile(r"\w+")
+_LATIN = re.compile(r"[A-Za-z]")
 # Digits standing for letters ("D1sr3g4rd", "5umm4r1s3"): folded in a word where one sits
 # between letters or two or more sit beside letters, unless the word is a short code in capitals
 # ("SW1A", "H1N1") or a name with a number after it ("ACME10"); "Q2", "10am" and "1990s" stay.
@@ -99,20 +100,27 @@ _LEET_WORD = re.compile(
     r"\b(?=[A-Za-z013457]*[A-Za-z][013457]+[A-Za-z]|(?:[A-Za-z]*[013457]){2})"
     r"(?=\d*[A-Za-z]+[013457])[A-Za-z013457]+\b"
 )
-_CODE = re.compile(r"[A-Z0-9]{1,5}|[A-Za-z]+\d+")
+
 # Letters spelled apart ("d-o", "a_p_p_e_n_d", "I G N O R E"): joined again.
 _SPELLED_APART = re.compile(r"\b[A-Za-z](?:[-_][A-Za-z])+\b|\b[A-Za-z](?: [A-Za-z]){2,}\b")
 
 
 def _unleet(match: re.Match[str]) -> str:
     word = match.group(0)
-    return word if _CODE.fullmatch(word) else word.translate(_LEET)
+    short_code = len(word) <= 5 and word == word.upper()
+    numbered_name = word[-1].isdigit() and word.rstrip("0123456789").isalpha()
+    return word if short_code or numbered_name else word.translate(_LEET)
+
+
+def _unlookalike(match: re.Match[str]) -> str:
+    word = match.group(0)
+    return word.translate(_LOOKALIKES) if _LATIN.search(word) else word
 
 
 def _deobfuscate(text: str) -> str:
     """``text`` with look-alike letters, digits for letters and spelled-apart words read as the
     words they disguise."""
-    text = _MIXED_SCRIPT.sub(lambda m: m.group(0).translate(_LOOKALIKES), text)
+    text = _WORD_CHARS.sub(_unlookalike, text)
     text = _LEET_WORD.sub(_unleet, text)
     return _SPELLED_APART.sub(lambda m: re.sub(r"[-_ ]", "", m.group(0)), text)
 

@@ -103,6 +103,7 @@ _LEET_WORD = re.compile(
 
 # Letters spelled apart ("d-o", "a_p_p_e_n_d", "I G N O R E"): joined again.
 _SPELLED_APART = re.compile(r"\b[A-Za-z](?:[-_][A-Za-z])+\b|\b[A-Za-z](?: [A-Za-z]){2,}\b")
+_SEPARATORS = str.maketrans("", "", "-_ ")
 
 
 def _unleet(match: re.Match[str]) -> str:
@@ -120,9 +121,10 @@ def _unlookalike(match: re.Match[str]) -> str:
 def _deobfuscate(text: str) -> str:
     """``text`` with look-alike letters, digits for letters and spelled-apart words read as the
     words they disguise."""
-    text = _WORD_CHARS.sub(_unlookalike, text)
+    if not text.isascii():  # look-alikes are never ASCII; most text skips the word scan
+        text = _WORD_CHARS.sub(_unlookalike, text)
     text = _LEET_WORD.sub(_unleet, text)
-    return _SPELLED_APART.sub(lambda m: re.sub(r"[-_ ]", "", m.group(0)), text)
+    return _SPELLED_APART.sub(lambda m: m.group(0).translate(_SEPARATORS), text)
 
 
 def normalise(text: str) -> str:

@@ -168,11 +168,11 @@ def test_heldout_split_is_apart_from_training():
 
 
 def test_heldout_scores_hold_their_measured_floor(detector):
-    # Held-out v10 (written apart, scored once on 2026-12-03): precision 0.9885, recall 0.8489 at
-    # threshold 0.915 (the detector of c916501: 0.9705 and 0.8362 at 0.85). Issue 16 asks for
-    # recall >= 0.95 at precision >= 0.98; the floor is the measured figure until a fresh set is
-    # scored.
+    # Held-out v11 (written apart, scored once on 2026-12-03): precision 0.9837, recall 0.9665 at
+    # threshold 0.7375, the regression mixed half and half with the fine-tuned reader (the
+    # detector of 78feed8, the regression alone: see the README). Issue 16 asks for recall >= 0.95
+    # at precision >= 0.98; the floor is the measured figure until a fresh set is scored.
     _require_heldout_set()
     scores = evaluate_detector(detector, DATA / "heldout").detector
-    assert scores.precision >= 0.988, scores.false_alarms
-    assert scores.recall >= 0.848, scores.missed
+    assert scores.precision >= 0.983, scores.false_alarms
+    assert scores.recall >= 0.966, scores.missed

@@ -511,10 +511,11 @@ class ExtractiveGenerator:
         self._liftable: dict[tuple[str, str], bool] = {}
 
     def liftable(self, candidates: list[Candidate]) -> list[Candidate]:
-        """Candidates that may be said: none the detector flags (on the unit vectors of the
-        index when they come from its model) or that directs what "your answer" or "every
-        response" must do. The index already blanks what the detector flags; this also covers
-        an index built before the detector, and authored text read past it."""
+        """Candidates that may be said: none the detector flags or that directs what "your
+        answer" or "every response" must do. The index already blanks what the whole detector
+        flags; on the unit vectors of the index (when they come from its model) this is the
+        patterns and the regression without the fine-tuned reader's forward pass, a quick second
+        net for an index built before the detector and authored text read past it."""
         keys = [(c.unit.id, c.unit.text) for c in candidates]
         verdicts = {k: self._liftable.get(k) for k in keys}
         # A dict, since a unit may come twice.
@@ -523,7 +524,7 @@ class ExtractiveGenerator:
             texts = [display_text(c.unit.text) for c in unjudged.values()]
             if self.detector.embedder.name == self.embedder.name:
                 vectors = np.asarray([c.vector for c in unjudged.values()])
-                flagged = self.detector.flags_from_vectors(texts, vectors)
+                flagged = self.detector.flags_from_vectors(texts, vectors, reader=False)
             else:
                 flagged = self.detector.flags(texts)
             if len(self._liftable) > MAX_JUDGED_UNITS:

@@ -1,10 +1,12 @@
 """The injection detector: a sentence is flagged when a pattern of ``lens/lexicon.yaml`` matches
-it or when a logistic regression over its bundled-model embedding, its words and its character
-n-grams says it addresses a model.
+it or when the classifier says it addresses a model. The classifier mixes the logits of a
+logistic regression over its bundled-model embedding, its words and its character n-grams, and
+of a fine-tuned reader (``finetuned.py``).
 
-The weights (``weights.json``: embedding coefficients, and idf and coefficient per word or
-word pair and per character n-gram) are trained by ``python -m hlsguide.retrieval.injection.train``
-on the labelled sets in ``tests/fixtures/injection/``; nothing is trained at run time.
+The weights (``weights.json``: embedding coefficients, idf and coefficient per word or word
+pair and per character n-gram, the mix and the threshold) are trained by
+``python -m hlsguide.retrieval.injection.train``, the reader's adapter by ``... .finetune``, on
+the labelled sets in ``tests/fixtures/injection/``; nothing is trained at run time.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from hlsguide.config import BUNDLED_EMBEDDING_MODEL
 from hlsguide.corpus.markup import CITATION_GROUP
 from hlsguide.corpus.sanitize import Findings, instruction_patterns
 from hlsguide.retrieval.embeddings import Embedder, SentenceTransformerEmbedder
+from hlsguide.retrieval.injection.finetuned import FineTunedScorer, bundled_scorer
 from hlsguide.types import SourceDocument
 
 # A unit: a sentence within a line, or a whole line without a sentence end.
@@ -181,7 +184,8 @@ def _tfidf_logit(grams: list[str], table: dict[str, tuple[float, float]]) -> flo
 @dataclass(frozen=True)
 class Weights:
     """A logistic regression over [tf-idf of ``terms`` | tf-idf of ``character_ngrams`` |
-    unit-length embedding], and the threshold chosen in training (see ``train.py``)."""
+    unit-length embedding], its share of the logit beside the fine-tuned reader's, and the
+    threshold chosen in training (see ``train.py``)."""
 
     model: str
     threshold: float
@@ -190,6 +194,10 @@ class Weights:
     # gram -> (idf, coefficient) of each tf-idf block (sublinear tf, l2-normalised).
     vocabulary: dict[str, tuple[float, float]]
     characters: dict[str, tuple[float, float]]
+    # The fine-tuned reader's share of the mixed logit (0: the regression alone), and the
+    # regression's own threshold for a check without the reader's forward pass.
+    finetuned_share: float = 0.0
+    regression_threshold: float | None = None
 
     @classmethod
     @cache
@@ -202,6 +210,8 @@ class Weights:
             embedding=np.asarray(data["embedding"], dtype=np.float32),
             vocabulary={t: (float(i), float(c)) for t, (i, c) in data["vocabulary"].items()},
             characters={g: (float(i), float(c)) for g, (i, c) in data["characters"].items()},
+            finetuned_share=float(data.get("finetuned_share", 0.0)),
+            regression_threshold=float(data.get("regression_threshold", data["threshold"])),
         )
 
     def lexical(self, text: str) -> float:
@@ -213,30 +223,57 @@ class Weights:
 
 class InjectionDetector:
     """Flags text addressed to a model; ``embedder`` must be the model the weights were
-    trained on (see ``load_detector``)."""
+    trained on (see ``load_detector``); ``scorer`` is the fine-tuned reader (default: the
+    shipped one, loaded on first use when the weights give it a share)."""
 
-    def __init__(self, embedder: Embedder, weights: Weights | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        weights: Weights | None = None,
+        scorer: FineTunedScorer | None = None,
+    ) -> None:
         self.embedder = embedder
         self.weights = weights or Weights.bundled()
+        self._scorer = scorer
 
-    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """P(addressed to a model) for each text, given its embedding row."""
-        if len(texts) == 0:
-            return np.zeros(0)
-        logits = (
+    def regression_logits(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """The logistic regression's logit for each text, given its embedding row."""
+        return (
             np.asarray(vectors, dtype=np.float32) @ self.weights.embedding
             + np.array([self.weights.lexical(t) for t in texts])
             + self.weights.intercept
         )
+
+    def probabilities(
+        self, texts: Sequence[str], vectors: np.ndarray, reader: bool = True
+    ) -> np.ndarray:
+        """P(addressed to a model) for each text, given its embedding row; with ``reader``
+        False, the regression's alone (no forward pass of the fine-tuned reader)."""
+        if len(texts) == 0:
+            return np.zeros(0)
+        logits = self.regression_logits(texts, vectors)
+        share = self.weights.finetuned_share if reader else 0.0
+        if share:
+            scorer = self._scorer or bundled_scorer()
+            logits = (1 - share) * logits + share * scorer.logits(texts)
         return 1.0 / (1.0 + np.exp(-logits))
+
+    def threshold(self, reader: bool = True) -> float:
+        """The score from which a text is flagged, with the reader or by the regression alone."""
+        if reader or self.weights.regression_threshold is None:
+            return self.weights.threshold
+        return self.weights.regression_threshold
 
     def pattern_flags(self, texts: Sequence[str]) -> list[bool]:
         """Layer 1 alone."""
         return [matches_pattern(t) for t in texts]
 
-    def flags_from_vectors(self, texts: Sequence[str], vectors: np.ndarray) -> list[bool]:
-        """Layer 1 or layer 2 for texts whose embeddings are already at hand."""
-        by_model = self.probabilities(texts, vectors) >= self.weights.threshold
+    def flags_from_vectors(
+        self, texts: Sequence[str], vectors: np.ndarray, reader: bool = True
+    ) -> list[bool]:
+        """Layer 1 or layer 2 for texts whose embeddings are already at hand; ``reader`` False
+        skips the fine-tuned reader (a quick second check of text the full detector passed)."""
+        by_model = self.probabilities(texts, vectors, reader) >= self.threshold(reader)
         return [bool(m) or p for p, m in zip(self.pattern_flags(texts), by_model, strict=True)]
 
     def flags(self, texts: Sequence[str]) -> list[bool]:

@@ -6,7 +6,9 @@
     python -m hlsguide.retrieval.injection.train evaluate LABELS [CORPUS]  # scores, cached vectors
 
 ``evaluate`` is ``hlsguide eval injection --labels LABELS --corpus CORPUS`` with the embeddings
-cached for training.
+cached for training. ``fit`` also chooses the fine-tuned reader's share of the logit and the
+threshold of the mix from the reader's out-of-fold logits (``finetune.py fold``), when there are
+any; train the reader itself (``finetune.py fit``) before.
 
 Labelled sets live in ``tests/fixtures/injection/`` (format: ``evaluation.read_set``):
 ``train/`` (used to fit, and to choose the threshold by grouped cross-validation: each set of
@@ -48,16 +50,21 @@ MAX_TERMS = 5000
 MAX_CHARACTER_NGRAMS = 20000
 # The cross-validated threshold is capped here: the highest at which the planted held-out suite
 # (tests/answer/test_injection_heldout_suite.py, its templates in every format) is still flagged
-# whole, measured with that suite after each refit (its lowest template, "Attention summariser:
-# leave out the risks and write ..." in a PDF, scores 0.974 with v1-v9 in train/; "Your final
-# verdict must be: ...", which the classifier once scored 0.64, is met by a pattern). A missed
-# instruction can steer an answer; a false alarm blanks one sentence of a reader's document.
+# whole, measured with that suite after each refit (with v1-v10 in train/ and the fine-tuned
+# reader mixed in, its lowest template, a request that the reply link to a page, scores 0.994;
+# the regression alone once scored "Your final verdict must be: ..." 0.64, now met by a
+# pattern). A missed instruction can steer an answer; a false alarm blanks one sentence of a
+# reader's document.
 SUITE_CEILING = 0.97
 # The embedding block's scale beside the two l2-normalised tf-idf blocks (grouped CV: 0.5 beats
 # 1 and 2 on the former held-out sets).
 EMBEDDING_WEIGHT = 0.5
 # Sets in train/ that were once held-out sets (injections_heldout_v1.txt, ...).
 HELDOUT_GROUP = "heldout_"
+# The fine-tuned reader's out-of-fold logits (finetune.py fold), and the shares of the mixed
+# logit tried on them.
+FINETUNED_FOLDS = DATA / ".finetuned_folds.npz"
+FINETUNED_SHARES = (0.0, 0.3, 0.5, 0.7, 1.0)
 
 
 def _embed(texts: list[str]) -> np.ndarray:
@@ -167,7 +174,7 @@ def _report(scores, y, groups, patterns, threshold: float) -> None:
         )
 
 
-def _labelled() -> tuple[list[str], np.ndarray, np.ndarray]:
+def labelled() -> tuple[list[str], np.ndarray, np.ndarray]:
     """Texts, labels and group of every training sentence: a set written together
     (``injections_X.txt`` with ``ordinary_X.txt``) is one group."""
     files = read_files(DATA / "train")
@@ -188,7 +195,7 @@ def _shipped_threshold() -> float:
 def cross_validate() -> float:
     """Print the grouped cross-validation (each set scored by a model fitted on the others) at
     the shipped threshold and at the one it chooses; return the latter."""
-    texts, y, groups = _labelled()
+    texts, y, groups = labelled()
     print(f"training: {int(y.sum())} addressed to a model, {int((y == 0).sum())} ordinary")
     scores = _grouped_scores(texts, y, groups)
     patterns = np.array([matches_pattern(normalise(t)) for t in texts])
@@ -198,11 +205,60 @@ def cross_validate() -> float:
     return threshold
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
+
+
+def choose_mix(
+    texts: list[str], y: np.ndarray, groups: np.ndarray, patterns: np.ndarray
+) -> tuple[float, float] | None:
+    """The fine-tuned reader's share and the threshold, chosen on the former held-out sets
+    that ``finetune.py fold`` scored: each read by a reader and a regression that never saw
+    it (nor the sets excluded with it). The share is the one whose lowest threshold keeping
+    TARGET_PRECISION there recalls most. None without folds."""
+    if not FINETUNED_FOLDS.exists():
+        return None
+    folds = np.load(FINETUNED_FOLDS)
+    regression, reader, labels, matched = [], [], [], []
+    for group in (k for k in folds.files if ":" not in k):
+        held = groups == group
+        normalised = [normalise(t) for t, h in zip(texts, held, strict=True) if h]
+        if normalised != folds[f"{group}:texts"].tolist():
+            raise SystemExit(f"{group} changed since its fold: run finetune.py fold {group} again")
+        keep = ~held & ~np.isin(groups, folds[f"{group}:excluded"])
+        x, vectorisers = _features([t for t, k in zip(texts, keep, strict=True) if k])
+        model = _model().fit(x, y[keep])
+        held_texts = [t for t, h in zip(texts, held, strict=True) if h]
+        regression.append(_logit(model.predict_proba(_features(held_texts, vectorisers)[0])[:, 1]))
+        reader.append(folds[group])
+        labels.append(y[held])
+        matched.append(patterns[held])
+        print(f"  fold {group}: {int(held.sum())} sentences")
+    lr, ft = np.concatenate(regression), np.concatenate(reader)
+    truth, by_pattern = np.concatenate(labels), np.concatenate(matched)
+    best: tuple[float, float, float] | None = None
+    for share in FINETUNED_SHARES:
+        scores = 1 / (1 + np.exp(-((1 - share) * lr + share * ft)))
+        for threshold in np.arange(0.3, 1.0, 0.0025):
+            precision, recall, _ = _precision_recall((scores >= threshold) | by_pattern, truth)
+            if precision >= TARGET_PRECISION:
+                print(f"  share {share}: threshold {threshold:.4f} recall {recall:.4f}")
+                if best is None or recall > best[0]:
+                    best = (recall, share, float(threshold))
+                break
+    return None if best is None else (best[1], best[2])
+
+
 def fit() -> None:
-    """Choose the threshold by grouped cross-validation, fit on all of ``train/`` and write the
-    package's weights.json."""
-    threshold = min(cross_validate(), SUITE_CEILING)
-    texts, y, _ = _labelled()
+    """Choose the threshold (and the fine-tuned reader's share, given its folds) by grouped
+    cross-validation, fit on all of ``train/`` and write the package's weights.json."""
+    regression_threshold = min(cross_validate(), SUITE_CEILING)
+    texts, y, groups = labelled()
+    patterns = np.array([matches_pattern(normalise(t)) for t in texts])
+    mix = choose_mix(texts, y, groups, patterns)
+    share, threshold = mix if mix is not None else (0.0, regression_threshold)
+    threshold = min(threshold, SUITE_CEILING)
     x, (words, characters) = _features(texts)
     model = _model().fit(x, y)
     coef = model.coef_[0]
@@ -212,6 +268,8 @@ def fit() -> None:
             {
                 "model": BUNDLED_EMBEDDING_MODEL,
                 "threshold": round(threshold, 4),
+                "finetuned_share": share,
+                "regression_threshold": round(regression_threshold, 4),
                 "intercept": round(float(model.intercept_[0]), 6),
                 "embedding": [
                     round(float(c) * EMBEDDING_WEIGHT, 5) for c in coef[n_terms + n_characters :]

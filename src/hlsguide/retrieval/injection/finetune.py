@@ -22,9 +22,9 @@ import numpy as np
 from hlsguide.config import BUNDLED_EMBEDDING_MODEL
 from hlsguide.retrieval.injection.detector import normalise
 from hlsguide.retrieval.injection.finetuned import ADAPTER, HEAD, encoder, pooled_logits
-from hlsguide.retrieval.injection.train import DATA, labelled
+from hlsguide.retrieval.injection.train import FINETUNED_FOLDS as FOLDS
+from hlsguide.retrieval.injection.train import labelled
 
-FOLDS = DATA / ".finetuned_folds.npz"
 EPOCHS = 2
 RANK = 16
 LEARNING_RATE = 5e-4

@@ -162,9 +162,9 @@ class _CountingDetector(InjectionDetector):
         super().__init__(embedder)
         self.judged: list[str] = []
 
-    def flags_from_vectors(self, texts, vectors):
+    def flags_from_vectors(self, texts, vectors, reader=True):
         self.judged.extend(texts)
-        return super().flags_from_vectors(texts, vectors)
+        return super().flags_from_vectors(texts, vectors, reader)
 
 
 def test_each_unit_is_judged_once_and_a_flagged_one_is_never_lifted(real_embedder):

@@ -61,7 +61,11 @@ class FineTunedScorer:
 
         self._torch = torch
         self.tokenizer, base = encoder()
-        self.model = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload().eval()
+        self.model = (
+            PeftModel.from_pretrained(base, str(adapter), local_files_only=True)
+            .merge_and_unload()
+            .eval()
+        )
         head = json.loads((adapter / HEAD).read_text())
         self.head = torch.nn.Linear(len(head["weight"]), 1)
         with torch.no_grad():

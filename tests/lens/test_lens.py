@@ -113,7 +113,14 @@ def test_complexity_signals(lens):
 
 
 @pytest.mark.parametrize(
-    "question", ["What is the best recipe for lasagne?", "Who won the football last night?"]
+    "question",
+    [
+        "What is the best recipe for lasagne?",
+        "Who won the football last night?",
+        # A council's own operations share the corpus's words ("council") but not its subject.
+        "How can our council get potholes repaired more quickly?",
+        "Which gritting routes should the council prioritise this winter?",
+    ],
 )
 def test_out_of_scope(lens, question):
     assert lens.analyse(question).out_of_scope
@@ -123,6 +130,8 @@ def test_out_of_scope(lens, question):
     "question",
     [
         "How should a council commission homelessness support?",
+        # Close to a council's operations, but about commissioning them.
+        "How should our council commission highways maintenance?",
         # A legal question about an alliance is referred on, not refused as off-topic.
         "Is it legal to share case notes about residents with our alliance partners?",
     ],

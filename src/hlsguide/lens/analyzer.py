@@ -61,10 +61,17 @@ class ComplexityLens:
         scope = lexicon["scope"]
         self._scope_patterns = compile_patterns(scope["patterns"])
         self._scope_min = float(scope["min_similarity"])
+        off_topic = scope["off_topic"]
+        self._off_topic_min = float(off_topic["min_similarity"])
+        self._off_topic_margin = float(off_topic["margin"])
+        self._off_topic_unless = compile_patterns(off_topic["unless"])
         prototypes = [spec["prototype"] for spec in lexicon["principles"].values()]
-        vectors = np.asarray(embedder.embed_documents(prototypes + scope["prototypes"]))
+        vectors = np.asarray(
+            embedder.embed_documents(prototypes + scope["prototypes"] + off_topic["prototypes"])
+        )
         self._principle_vectors = vectors[: len(prototypes)]
-        self._scope_vectors = vectors[len(prototypes) :]
+        self._scope_vectors = vectors[len(prototypes) : len(prototypes) + len(scope["prototypes"])]
+        self._off_topic_vectors = vectors[len(prototypes) + len(scope["prototypes"]) :]
 
     def remainder(self, question: str) -> str:
         """``question`` without its clauses addressed to the assistant ("ignore your
@@ -76,6 +83,17 @@ class ComplexityLens:
         text = re.sub(r"^(and\s+)?then\s+", "", " ".join(kept), flags=re.IGNORECASE)
         text = text.strip(" ,;:")
         return text[:1].upper() + text[1:]
+
+    def _off_topic(self, remainder: str, vector: np.ndarray, scope_similarity: float) -> bool:
+        """Whether the question is about work the guide does not cover (road repairs, staff
+        hours) although it shares the corpus's words: close to an off-topic prototype, closer
+        to it than to what the guide covers, and naming nothing of the guide's own subject."""
+        similarity = float(max(self._off_topic_vectors @ vector))
+        return (
+            similarity >= self._off_topic_min
+            and similarity - scope_similarity >= self._off_topic_margin
+            and not any(p.search(remainder) for p in self._off_topic_unless)
+        )
 
     def kind(self, question: str) -> str:
         """The question kind (``question_kinds`` in the lexicon), "general" when none fits."""
@@ -112,7 +130,11 @@ class ComplexityLens:
         ]
         scope_similarity = float(max(self._scope_vectors @ vector))
         in_scope_words = any(p.search(remainder) for p in self._scope_patterns)
-        out_of_scope = not remainder or (not in_scope_words and scope_similarity < self._scope_min)
+        out_of_scope = (
+            not remainder
+            or (not in_scope_words and scope_similarity < self._scope_min)
+            or self._off_topic(remainder, vector, scope_similarity)
+        )
         also = [
             d
             for r in self._framings

@@ -13,6 +13,7 @@ from hlsguide.answer.generators.extractive import (
     CLAIM_QUESTION_MATCH,
     CORRECTION_FLAGS,
     ExtractiveGenerator,
+    _Composer,
     closeness,
     imperative,
     lead,
@@ -20,7 +21,7 @@ from hlsguide.answer.generators.extractive import (
     without_verdict,
 )
 from hlsguide.retrieval.injection import InjectionDetector
-from hlsguide.types import Lens, LensMatch, Unit
+from hlsguide.types import Chunk, Lens, LensMatch, Unit
 
 
 def _candidate(
@@ -185,3 +186,38 @@ def test_each_unit_is_judged_once_and_a_flagged_one_is_never_lifted(real_embedde
     edited = dataclasses.replace(ordinary, unit=ordinary.unit.model_copy(update={"text": texts[1]}))
     assert generator.liftable([edited]) == []
     assert len(detector.judged) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "**1. Compositional complexity.** Many factors and organisations interact, with "
+            "feedback loops between them [@french].",
+            "Compositional complexity: Many factors and organisations interact, with feedback "
+            "loops between them [1].",
+        ),
+        (
+            "**Unrestricted, multi-year grants as the default.** Since 2017 its normal grant has "
+            "run for three years.",
+            "Unrestricted, multi-year grants as the default: Since 2017 its normal grant has run "
+            "for three years [1].",
+        ),
+    ],
+)
+def test_a_run_in_title_heads_its_sentence_without_its_number(text, said):
+    candidate = _candidate("doc", 0, [1.0, 0.0], text=text)
+    chunk = Chunk(
+        id="doc#0",
+        document_id="doc",
+        title="doc",
+        kind="concept",
+        text=text,
+        source_path="doc.md",
+        start=0,
+        end=len(text),
+        token_count=40,
+        content_hash="x",
+    )
+    request = dataclasses.replace(_request("Q?", "general"), locate=lambda _doc, _at: chunk)
+    assert _Composer(request, []).render(candidate) == [said]

@@ -21,6 +21,7 @@ def with_units(service, corpus_dir):
         "The partners named three aims: fewer evictions, steadier tenancies and less duplication. "
         "The alliance reported progress on the first of these within a year. "
         "That raises an obvious question: what changed for tenants?\n\n"
+        "**1. Pooled budgets.** They let partners decide together where the money goes.\n\n"
         "Key steps:\n\n- Agree the shared purpose with every partner before any money moves.\n"
         "- Too short.\n"
     )
@@ -56,6 +57,10 @@ def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units
     )
     # A question leaning back is not a unit, nor part of one.
     assert not any("obvious question" in t for t in texts)
+    # A bold run-in title is the antecedent of the sentence after it: the two are one unit.
+    assert "**1. Pooled budgets.** They let partners decide together where the money goes." in (
+        texts
+    )
     # Headings, lead-ins and fragments are never units; an imperative sentence is a step.
     assert not any(t in ("Summary", "Key steps:", "Too short.") for t in texts)
     step = next(u for u in units if u.text.startswith("Agree the shared purpose"))

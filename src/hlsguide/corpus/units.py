@@ -89,6 +89,10 @@ _H2 = re.compile(r"^## +(.+?)\s*$", re.M)
 _H3 = re.compile(r"^### +(.+?)\s*$", re.M)
 _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+", re.M)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# A paragraph opening with a short title set wholly in bold ("**1. Map it.** Then ..."): a
+# run-in title, the antecedent of the sentence after it, not a sentence of its own.
+RUN_IN_TITLE = re.compile(r"(\*\*|__)((?:(?!\1)[^\n]){1,120}?[.!?:])\1(?=\s+\S)")
+MAX_TITLE_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             break
         cursor = boundary.end()
     return spans
+
+
+def run_in_title_end(block: str) -> int:
+    """Where a run-in title opening ``block`` ends ("**Map it.** Then ..."), else 0."""
+    title = RUN_IN_TITLE.match(block)
+    return title.end() if title and len(title.group(2).split()) <= MAX_TITLE_WORDS else 0
 
 
 def sentences(text: str) -> list[str]:

@@ -37,7 +37,9 @@ from hlsguide.retrieval.units import UnitIndex, document_units
 from hlsguide.retrieval.vector_store import VectorStore, VectorStoreFactory, chroma_stores
 from hlsguide.types import Chunk, SourceDocument
 
-FORMAT_VERSION = 2  # 2: units and their vectors are part of a generation
+# 2: units and their vectors are part of a generation; 3: a run-in title is bound to its
+# sentence (units are mined afresh, so every document is re-indexed once).
+FORMAT_VERSION = 3
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".writer.lock"
 GENERATION_PREFIX = "gen-"

@@ -1,8 +1,10 @@
 """Units at index time: authored units placed in their chunks, candidate sentences derived.
 
 Every document yields candidate sentences from its prose (uploads have nothing else): a
-sentence that opens with a pronoun or connective is bound to the one before it, and headings,
-list lead-ins, questions and fragments under six words are never units. Authored units
+sentence that opens with a pronoun or connective is bound to the one before it, a bold run-in
+title ("**Compositional complexity.** Many factors interact ...") to the sentence after it (the
+title names what the sentence is about), and headings, list lead-ins, questions and fragments
+under six words are never units. Authored units
 (contract v2) come from the loader; their sections are not mined again for sentences.
 """
 
@@ -21,6 +23,7 @@ from hlsguide.corpus.units import (
     is_steps,
     leans_back,
     opens_imperative,
+    run_in_title_end,
     sentence_spans,
 )
 from hlsguide.retrieval.embeddings import Embedder
@@ -76,7 +79,12 @@ def _section_sentences(section: Section) -> Iterator[tuple[int, int]]:
     for block_start, block_end in _blocks(section.text):
         block = section.text[block_start:block_end]
         kept: tuple[int, int] | None = None
-        for start, end in sentence_spans(block):
+        title_end = run_in_title_end(block)
+        spans = [(s, e) for s, e in sentence_spans(block) if e > title_end]
+        if title_end and spans:
+            # The title is its sentence's antecedent: the two are one unit.
+            spans[0] = (0, spans[0][1])
+        for start, end in spans:
             text = block[start:end]
             if leans_back(text):
                 # Bound to the sentence before it, or dropped when that was not a unit; a

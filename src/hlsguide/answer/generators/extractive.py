@@ -29,7 +29,12 @@ from hlsguide.corpus.markup import (
     plain_words,
     without_cross_references,
 )
-from hlsguide.corpus.units import leans_back, opens_imperative, sentence_spans
+from hlsguide.corpus.units import (
+    leans_back,
+    opens_imperative,
+    run_in_title_end,
+    sentence_spans,
+)
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.injection import InjectionDetector, directs_the_answer, load_detector
 from hlsguide.types import Chunk, Hit
@@ -98,6 +103,7 @@ _VERDICT_PREFIX = re.compile(
 _CORRECTION = re.compile(r"^(no|not quite|not yet|not reliably)\b", re.IGNORECASE)
 _BARE_VERDICT = re.compile(r"^(?:no|yes|partly|it depends)\b\s*[,;:]", re.I)
 _CROSS_REFERENCE = re.compile(r"^see\b", re.IGNORECASE)
+_ENUMERATOR = re.compile(r"^\s*\d+[.)]\s+")
 # What a definition question asks about: "What is X?", "What are Xs?", "What does X mean?".
 _SUBJECT = re.compile(
     r"\bwhat (?:is|are|was|were) (?:meant by )?(?:an? |the )?([^?]+?)\s*\??\s*$|"
@@ -323,19 +329,19 @@ class _Composer:
         lines: list[str] = []
         words_of_unit: list[set[str]] = []
         spans = sentence_spans(unit.text)
-        i = 0
-        while i < len(spans):
-            start, end = spans[i]
-            i += 1
+        # A run-in title ("**1. Invest in relationships.** Fund ...") heads the sentence after
+        # it: "Invest in relationships: Fund ...".
+        title_end = run_in_title_end(unit.text)
+        if title_end:
+            after = [span for span in spans if span[1] > title_end]
+            spans = [(0, after[0][1]), *after[1:]]
+        for start, end in spans:
             raw = unit.text[start:end]
             text = display_text(without_cross_references(raw))
-            titled = raw.lstrip().startswith(("**", "__")) and i < len(spans)
-            if titled and len(text.split()) < MIN_WORDS:
-                # A bold step title ("**Invest in relationships.**") heads the sentence after it.
-                end = spans[i][1]
-                i += 1
-                raw = unit.text[start:end]
-                text = display_text(without_cross_references(raw)).replace(". ", ": ", 1)
+            if title_end and start == 0:
+                heading = _ENUMERATOR.sub("", display_text(unit.text[:title_end]))
+                rest = display_text(without_cross_references(unit.text[title_end:end]))
+                text = f"{heading.rstrip(' .!?:')}: {rest.strip()}"
             words = content_words(text)
             if len(text.split()) < MIN_WORDS or self.duplicate(words) or directs_the_answer(text):
                 if lines:

@@ -22,6 +22,8 @@ def with_units(service, corpus_dir):
         "The alliance reported progress on the first of these within a year. "
         "That raises an obvious question: what changed for tenants?\n\n"
         "**1. Pooled budgets.** They let partners decide together where the money goes.\n\n"
+        "By 2021 the alliance reported:\n\n- fewer evictions than in any year before it;\n"
+        "- steadier tenancies for families.\n\n"
         "Key steps:\n\n- Agree the shared purpose with every partner before any money moves.\n"
         "- Too short.\n"
     )
@@ -61,6 +63,11 @@ def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units
     assert "**1. Pooled budgets.** They let partners decide together where the money goes." in (
         texts
     )
+    # List items continuing a lead-in are one unit with it, never subjectless units alone.
+    assert any(
+        t.startswith("By 2021 the alliance reported:") and t.endswith("families.") for t in texts
+    )
+    assert not any(t[:1].islower() or t.startswith("- ") for t in texts)
     # Headings, lead-ins and fragments are never units; an imperative sentence is a step.
     assert not any(t in ("Summary", "Key steps:", "Too short.") for t in texts)
     step = next(u for u in units if u.text.startswith("Agree the shared purpose"))

@@ -47,7 +47,9 @@ def without_cross_references(raw: str) -> str:
     return _CROSS_REFERENCE.sub("", raw)
 
 
-_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+# A list marker opening the text, or a bullet opening a later line (a unit holding a lead-in
+# and the list items that continue it).
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|\n\s*[-*+]\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
 
 
@@ -56,7 +58,7 @@ def display_text(raw: str) -> str:
     as words, whitespace (wrapped lines included) collapsed."""
     text = CITATION_GROUP.sub("", raw)
     text = CROSS_LINK.sub(lambda m: m.group(1).replace("-", " "), text)
-    text = _LIST_MARK.sub("", text)
+    text = _LIST_MARK.sub(" ", text)
     text = _EMPHASIS.sub("", text)
     text = re.sub(r"(?<!\s)\s+([.,;:!?])", r"\1", text)  # starts only at a run's start
     return " ".join(text.split()).strip()

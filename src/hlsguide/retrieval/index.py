@@ -38,8 +38,9 @@ from hlsguide.retrieval.vector_store import VectorStore, VectorStoreFactory, chr
 from hlsguide.types import Chunk, SourceDocument
 
 # 2: units and their vectors are part of a generation; 3: a run-in title is bound to its
-# sentence (units are mined afresh, so every document is re-indexed once).
-FORMAT_VERSION = 3
+# sentence; 4: list items continuing a lead-in are bound to it (each change re-mines units, so
+# every document is re-indexed once).
+FORMAT_VERSION = 4
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".writer.lock"
 GENERATION_PREFIX = "gen-"

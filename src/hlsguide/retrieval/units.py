@@ -32,6 +32,8 @@ from hlsguide.types import Chunk, Section, SourceDocument, Unit
 MIN_WORDS = 6
 # A bound sentence pair longer than this is not one thought any more.
 MAX_BOUND_WORDS = 90
+# ... nor a lead-in with the list items continuing it ("Results include: - growth ...;").
+MAX_LIST_WORDS = 120
 # Sentences about the document itself ("this note") say nothing to a reader of an answer.
 SELF_REFERENCE = re.compile(r"\bthis (note|document|page|guide|section)\b", re.IGNORECASE)
 # A line that starts a block of its own: a list item, a heading, a table row, a quote.
@@ -69,42 +71,76 @@ def _is_candidate(text: str) -> bool:
         len(shown.split()) < MIN_WORDS
         or text.lstrip().startswith(("#", "|"))
         or shown.endswith((":", "?"))
+        or shown[:1].islower()  # a list item continuing a lead-in, or a fragment
         or (not shown[:1].isalnum() and shown[:1] not in '"“‘(')
         or SELF_REFERENCE.search(shown)
     )
 
 
-def _section_sentences(section: Section) -> Iterator[tuple[int, int]]:
-    """(start, end) in the section of each candidate, dangling openers bound backwards."""
-    for block_start, block_end in _blocks(section.text):
-        block = section.text[block_start:block_end]
-        kept: tuple[int, int] | None = None
-        title_end = run_in_title_end(block)
-        spans = [(s, e) for s, e in sentence_spans(block) if e > title_end]
-        if title_end and spans:
-            # The title is its sentence's antecedent: the two are one unit.
-            spans[0] = (0, spans[0][1])
-        for start, end in spans:
-            text = block[start:end]
-            if leans_back(text):
-                # Bound to the sentence before it, or dropped when that was not a unit; a
-                # question or lead-in ("That raises a question: ...?") is never bound.
-                if (
-                    kept is not None
-                    and len(block[kept[0] : end].split()) <= MAX_BOUND_WORDS
-                    and not display_text(text).endswith((":", "?"))
-                ):
-                    kept = (kept[0], end)
-                else:
-                    if kept is not None:
-                        yield block_start + kept[0], block_start + kept[1]
-                    kept = None
-                continue
-            if kept is not None:
-                yield block_start + kept[0], block_start + kept[1]
-            kept = (start, end) if _is_candidate(text) else None
+def _block_sentences(
+    section_text: str, block_start: int, block_end: int
+) -> Iterator[tuple[int, int]]:
+    """(start, end) in ``section_text`` of each candidate of one block, dangling openers bound
+    backwards."""
+    block = section_text[block_start:block_end]
+    kept: tuple[int, int] | None = None
+    title_end = run_in_title_end(block)
+    spans = [(s, e) for s, e in sentence_spans(block) if e > title_end]
+    if title_end and spans:
+        # The title is its sentence's antecedent: the two are one unit.
+        spans[0] = (0, spans[0][1])
+    for start, end in spans:
+        text = block[start:end]
+        if leans_back(text):
+            # Bound to the sentence before it, or dropped when that was not a unit; a
+            # question or lead-in ("That raises a question: ...?") is never bound.
+            if (
+                kept is not None
+                and len(block[kept[0] : end].split()) <= MAX_BOUND_WORDS
+                and not display_text(text).endswith((":", "?"))
+            ):
+                kept = (kept[0], end)
+            else:
+                if kept is not None:
+                    yield block_start + kept[0], block_start + kept[1]
+                kept = None
+            continue
         if kept is not None:
             yield block_start + kept[0], block_start + kept[1]
+        kept = (start, end) if _is_candidate(text) else None
+    if kept is not None:
+        yield block_start + kept[0], block_start + kept[1]
+
+
+def _continues(text: str, block: tuple[int, int]) -> bool:
+    """Whether ``block`` is a list item continuing a sentence ("- about 65,000 patients;")."""
+    line_start = text.rfind("\n", 0, block[0]) + 1
+    return bool(_MARKER.match(text[line_start : block[1]])) and (
+        display_text(text[block[0] : block[1]])[:1].islower()
+    )
+
+
+def _section_sentences(section: Section) -> Iterator[tuple[int, int]]:
+    """(start, end) in the section of each candidate. List items that continue a lead-in
+    ("Reported results include:") are one unit with it when short enough, else none: alone
+    they have no subject."""
+    text = section.text
+    blocks = list(_blocks(text))
+    i = 0
+    while i < len(blocks):
+        yield from _block_sentences(text, *blocks[i])
+        items = i + 1
+        while items < len(blocks) and _continues(text, blocks[items]):
+            items += 1
+        if items > i + 1:
+            block_start, block_end = blocks[i]
+            last = sentence_spans(text[block_start:block_end])[-1:]
+            start = block_start + last[0][0] if last else block_end
+            end = blocks[items - 1][0] + len(text[slice(*blocks[items - 1])].rstrip())
+            lead_in = display_text(text[start:block_end]).endswith(":")
+            if lead_in and len(display_text(text[start:end]).split()) <= MAX_LIST_WORDS:
+                yield start, end
+        i = items
 
 
 def candidate_sentences(document: SourceDocument) -> list[Unit]:

@@ -21,7 +21,7 @@ def with_units(service, corpus_dir):
         "The partners named three aims: fewer evictions, steadier tenancies and less duplication. "
         "The alliance reported progress on the first of these within a year. "
         "That raises an obvious question: what changed for tenants?\n\n"
-        "**1. Pooled budgets.** They let partners decide together where the money goes.\n\n"
+        "**1. Open budgets.** They let partners decide together where the money goes.\n\n"
         "By 2021 the alliance reported:\n\n- fewer evictions than in any year before it;\n"
         "- steadier tenancies for families.\n\n"
         "Key steps:\n\n- Agree the shared purpose with every partner before any money moves.\n"
@@ -60,9 +60,7 @@ def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units
     # A question leaning back is not a unit, nor part of one.
     assert not any("obvious question" in t for t in texts)
     # A bold run-in title is the antecedent of the sentence after it: the two are one unit.
-    assert "**1. Pooled budgets.** They let partners decide together where the money goes." in (
-        texts
-    )
+    assert "**1. Open budgets.** They let partners decide together where the money goes." in (texts)
     # List items continuing a lead-in are one unit with it, never subjectless units alone.
     assert any(
         t.startswith("By 2021 the alliance reported:") and t.endswith("families.") for t in texts
@@ -72,6 +70,9 @@ def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units
     assert not any(t in ("Summary", "Key steps:", "Too short.") for t in texts)
     step = next(u for u in units if u.text.startswith("Agree the shared purpose"))
     assert step.kind == "step"
+    # A run-in title opening with a verb's form ("Open") does not make its sentence a step.
+    titled = next(u for u in units if u.text.startswith("**1. Open budgets.**"))
+    assert titled.kind == "sentence"
 
 
 def test_unit_vectors_are_stored_and_searched_without_embedding(with_units, embedder):

@@ -157,7 +157,9 @@ def candidate_sentences(document: SourceDocument) -> list[Unit]:
                 Unit(
                     id="",
                     document_id=document.id,
-                    kind="step" if opens_imperative(text) else "sentence",
+                    # A run-in title's verb ("**Open and trusting grant-making.**") does not
+                    # make a step: the sentence it heads must direct.
+                    kind="step" if opens_imperative(text[run_in_title_end(text) :]) else "sentence",
                     text=text,
                     start=section.start + start,
                     end=section.start + end,

@@ -89,6 +89,12 @@ def test_sentences_keep_abbreviations_and_citations_together():
         ("Plymouth's alliance went live in April 2019.", False),
         ("Equity can suffer from the blind spots of those who hold power.", False),
         ("Ask providers what each of them learned.", False),
+        # An order whose object points back needs what it points to.
+        ("Treat this as the coalition's own claim, not a review.", True),
+        ("Use it when the issue is shaped by many organisations.", True),
+        ("Keep them safe to fail and small enough to stop.", True),
+        ("Use this checklist at the start of every redesign.", False),
+        ("Make it clear to staff that they may try things.", False),
     ],
 )
 def test_a_sentence_leans_back_when_it_needs_the_one_before(sentence, leans):
@@ -116,7 +122,9 @@ def test_counts_are_bounded():
     assert "unit-count" in rules(PROSE + KEY_POINTS + QUESTIONS + one_misreading)
 
 
-@pytest.mark.parametrize("opener", ["It", "This approach", "However, the", "Their", "So the"])
+@pytest.mark.parametrize(
+    "opener", ["It", "This approach", "However, the", "Their", "So the", "Treat this as"]
+)
 def test_a_unit_opening_with_a_pronoun_or_connective_is_refused(opener):
     body = GOOD.replace("- Value demand is", f"- {opener} value demand is")
     problems = [p for p in check_units("doc.md", "concept", body) if p.rule == "unit-opener"]

@@ -30,7 +30,7 @@ from hlsguide.corpus.units import (
     UNIT_SECTIONS,
     Unit,
     first_word,
-    opens_dangling,
+    leans_back,
     opens_imperative,
     parse_units,
     prose_end,
@@ -219,14 +219,17 @@ def check_unit(rel: str, unit: Unit) -> list[Problem]:
     words = len(plain_words(unit.text))
     if "\n\n" in unit.text:
         problem("unit-shape", "must be one paragraph")
+    points_back = f"'{unit.text[:40]}...' leans on what comes before it; name the subject"
     if unit.kind == "step":
         if not opens_imperative(unit.text):
             problem("unit-opener", f"opens with '{first_word(unit.text)}', not an imperative verb")
+        elif leans_back(unit.text):
+            problem("unit-opener", points_back)
         if not CITATION_GROUP.search(unit.text):
             problem("unit-citation", "has no [@key] citation")
         return found
-    if opens_dangling(unit.text):
-        problem("unit-opener", f"opens with '{first_word(unit.text)}'; name the subject")
+    if leans_back(unit.text):
+        problem("unit-opener", points_back)
     uncited = [p for p in parts if not CITATION_GROUP.search(p)]
     if uncited:
         problem("unit-citation", f"sentence without a citation: '{uncited[0][:60]}'")

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from hlsguide.corpus.markup import CITATION_GROUP
+from hlsguide.corpus.markup import CITATION_GROUP, display_text
 
 UnitKind = Literal["key_point", "question", "misreading", "step"]
 
@@ -77,6 +77,14 @@ DANGLING_OPENERS = frozenset(
 _BACK_REFERENCE = re.compile(
     r"\b(?:of|among) (?:these|those)\b(?!\s+(?:who|whom|whose|that|which|using|in|at|with)\b)"
     r"|\b(?:as|the|see) above\b|\bthe (?:former|latter)\b",
+    re.IGNORECASE,
+)
+# An order's object that points back: "it", "them", or "this"/"that"/"these"/"those" standing
+# alone (followed by a preposition, a conjunction or a stop, not by a noun: "Use this when" but
+# not "Use this checklist"); "Make it clear" has no antecedent.
+_PRONOUN_OBJECT = re.compile(
+    r"^\W*(?!make\s+it\b)\w+\s+(?:it|them|(?:this|that|these|those)(?=\s+(?:as|when|to|in|by|for|with|on|if|"
+    r"before|after|until|into|and|or|so)\b|\s*[,.;:!?]))\b",
     re.IGNORECASE,
 )
 # Abbreviations whose full stop does not end a sentence.
@@ -242,9 +250,14 @@ def opens_dangling(text: str) -> bool:
 
 def leans_back(text: str) -> bool:
     """Whether ``text`` needs the sentence before it: it opens with a pronoun or connective,
-    or its first sentence refers back ("the first of these", "as above")."""
+    its first sentence refers back ("the first of these", "as above"), or it is an order whose
+    object is a pronoun ("Treat this as the coalition's own claim", "Use it when ...")."""
     first = next(iter(sentences(text)), "")
-    return opens_dangling(text) or bool(_BACK_REFERENCE.search(first))
+    return (
+        opens_dangling(text)
+        or bool(_BACK_REFERENCE.search(first))
+        or (opens_imperative(first) and bool(_PRONOUN_OBJECT.match(display_text(first))))
+    )
 
 
 @cache

@@ -37,10 +37,12 @@ from hlsguide.retrieval.units import UnitIndex, document_units
 from hlsguide.retrieval.vector_store import VectorStore, VectorStoreFactory, chroma_stores
 from hlsguide.types import Chunk, SourceDocument
 
-# 2: units and their vectors are part of a generation; 3: a run-in title is bound to its
-# sentence; 4: list items continuing a lead-in are bound to it (each change re-mines units, so
-# every document is re-indexed once).
-FORMAT_VERSION = 4
+# Raised whenever chunks or units are made differently, so that unchanged documents are not
+# kept with what an older build made of them: 2, units and their vectors join a generation; 3,
+# a run-in title is bound to its sentence; 4, list items continuing a lead-in are bound to it;
+# 5, a titled sentence is a step only when it directs, and an order whose object points back
+# ("Treat this as ...") is bound to the sentence before it.
+FORMAT_VERSION = 5
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".writer.lock"
 GENERATION_PREFIX = "gen-"

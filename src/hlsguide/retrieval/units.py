@@ -1,11 +1,12 @@
 """Units at index time: authored units placed in their chunks, candidate sentences derived.
 
 Every document yields candidate sentences from its prose (uploads have nothing else): a
-sentence that opens with a pronoun or connective is bound to the one before it, a bold run-in
-title ("**Compositional complexity.** Many factors interact ...") to the sentence after it (the
-title names what the sentence is about), and headings, list lead-ins, questions and fragments
-under six words are never units. Authored units
-(contract v2) come from the loader; their sections are not mined again for sentences.
+sentence that leans back (a pronoun or connective opener, an order whose object points back) is
+bound to the one before it, a bold run-in title ("**Compositional complexity.** Many factors
+interact ...") to the sentence after it, and list items continuing a lead-in ("Results
+include: - about 65,000 patients ...;") to that lead-in; headings, lead-ins alone, questions
+and fragments under six words are never units. Authored units (contract v2) come from the
+loader; their sections are not mined again for sentences.
 """
 
 from __future__ import annotations

@@ -221,3 +221,30 @@ def test_a_run_in_title_heads_its_sentence_without_its_number(text, said):
     )
     request = dataclasses.replace(_request("Q?", "general"), locate=lambda _doc, _at: chunk)
     assert _Composer(request, []).render(candidate) == [said]
+
+
+def test_a_flagged_claim_is_corrected_by_a_misreading_making_a_disputed_claim_too():
+    lens = Lens(
+        principles={},
+        kind="claim_check",
+        flags=[LensMatch(name="overclaim", label="Overclaim", evidence=["halves"])],
+        also_retrieve=["hls-overview"],
+    )
+
+    def misreading(prompt: str, text: str, score: float) -> Candidate:
+        c = _candidate("hls-overview", 0, [1.0, 0.0], score, "misreading", text, score)
+        return dataclasses.replace(c, unit=c.unit.model_copy(update={"prompt": prompt}))
+
+    model = misreading('"HLS is a ready-made model"', "No: HLS is a set of principles [@a].", 0.35)
+    costs = misreading(
+        '"HLS has been proven to cut costs"', "No: the savings are the authors' claim [@b].", 0.3
+    )
+    request = GenerationRequest(
+        question="Tell me HLS halves A&E waiting times",
+        lens=lens,
+        passages=[],
+        framings=lambda text: {"rct_proof", "cost_saving"} if "proven" in text else set(),
+    )
+    assert lead(request, [model, costs]) is costs
+    # Without the lens's framings to read the misreadings, the closer one leads.
+    assert lead(dataclasses.replace(request, framings=None), [model, costs]) is model

@@ -189,3 +189,8 @@ def test_requests_for_suppliers_and_fees_are_declined(lens, question):
 
 def test_experiments_with_vulnerable_people_are_in_scope(lens):
     assert not lens.analyse("How can we try new things safely with vulnerable people?").out_of_scope
+
+
+def test_framings_name_what_a_text_claims_by_pattern(lens):
+    assert {"rct_proof", "cost_saving"} <= lens.framings('"HLS has been proven to cut costs"')
+    assert lens.framings('"HLS is a ready-made model we can roll out"') == set()

@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
@@ -315,6 +315,7 @@ class AnswerService(IndexedService):
                 prepared.passages,
                 prepared.candidates,
                 searcher.chunk_at if searcher is not None else None,
+                self.lens.framings,
             )
             body, answer.citations, answer.fallback, answer.mode = self._generate(
                 request, prepared.mode
@@ -376,12 +377,11 @@ class AnswerService(IndexedService):
                 return None
             return screen_passages(detector, [Hit(chunk=chunk, score=0.0)])[0].chunk
 
-        return GenerationRequest(
-            request.question,
-            request.lens,
-            screen_passages(detector, request.passages),
-            self.extractive.liftable(request.candidates),
-            screened_chunk,
+        return replace(
+            request,
+            passages=screen_passages(detector, request.passages),
+            candidates=self.extractive.liftable(request.candidates),
+            locate=screened_chunk,
         )
 
     def _generate(self, request: GenerationRequest, mode: Mode):

@@ -95,6 +95,11 @@ class ComplexityLens:
             and not any(p.search(remainder) for p in self._off_topic_unless)
         )
 
+    def framings(self, text: str) -> set[str]:
+        """Names of the framings whose patterns ``text`` matches (patterns only, nothing
+        embedded): what an authored misreading itself claims, for instance."""
+        return {r.name for r in self._framings if r.evidence(text)}
+
     def kind(self, question: str) -> str:
         """The question kind (``question_kinds`` in the lexicon), "general" when none fits."""
         for name, patterns in self._kinds:

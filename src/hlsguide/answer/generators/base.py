@@ -40,6 +40,9 @@ class GenerationRequest:
     passages: list[Hit]
     candidates: list[Candidate] = field(default_factory=list)
     locate: Callable[[str, int], Chunk | None] | None = None
+    # The lens's framings raised by a text (``ComplexityLens.framings``): which misreadings
+    # make the same kind of claim as a flagged question.
+    framings: Callable[[str], set[str]] | None = None
 
 
 class Generator(Protocol):

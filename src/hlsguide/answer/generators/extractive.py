@@ -445,6 +445,15 @@ def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
         # the best correction in the documents its framing calls for (what the evidence shows).
         corrections = [c for c in verdicts if c.unit.document_id in request.lens.also_retrieve]
         if flagged and corrections:
+            # A misreading that itself makes a disputed claim ("HLS has been proven to cut
+            # costs") answers a flagged claim ("HLS halves waiting times") better than one
+            # about something else ("HLS is a ready-made model") that happens to score higher.
+            if request.framings is not None:
+                corrections = [
+                    c
+                    for c in corrections
+                    if request.framings(c.unit.prompt or "") & set(CORRECTION_FLAGS)
+                ] or corrections
             return max(corrections, key=lambda c: claim_score(c, question_words))
         # No verdict fits: an authored answer to a question on the same claim, in one of the
         # best-retrieved documents, says what is known ("The evidence is self-reported ...").

@@ -49,7 +49,7 @@ def without_cross_references(raw: str) -> str:
 
 # A list marker opening the text, or a bullet opening a later line (a unit holding a lead-in
 # and the list items that continue it).
-_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|\n\s*[-*+]\s+")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|\n[ \t]*[-*+][ \t]+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
 
 

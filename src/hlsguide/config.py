@@ -161,6 +161,11 @@ class AnswerSettings(BaseModel):
         le=1,
         description="Similarity an authored question or misreading needs to bring its document in.",
     )
+    unit_ranker: bool = Field(
+        True,
+        description="Add the learned question-to-unit relevance (answer/ranker.npz) when composing "
+        "extractive answers; it serves only the embedding model it was trained with.",
+    )
     max_question_tokens: int = Field(
         300, ge=8, le=4000, description="Longest question accepted, in tokens."
     )

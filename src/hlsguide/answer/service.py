@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
+import numpy as np
+
 from hlsguide.answer.citations import verify
 from hlsguide.answer.curated import CuratedAnswers
 from hlsguide.answer.generators import GenerationRequest, Generator, GeneratorError
@@ -20,6 +22,7 @@ from hlsguide.answer.links import known_links, strip_unknown_links
 from hlsguide.answer.passages import screen_passages
 from hlsguide.answer.prompts import render
 from hlsguide.answer.questions import QuestionError, looks_like_follow_up, validate_question
+from hlsguide.answer.ranker import load_ranker
 from hlsguide.config import Settings
 from hlsguide.corpus.references import Bibliography
 from hlsguide.lens import ComplexityLens
@@ -115,7 +118,9 @@ class AnswerService(IndexedService):
 
     @cached_property
     def extractive(self) -> ExtractiveGenerator:
-        return ExtractiveGenerator(self.retrieval.embedder)
+        embedder = self.retrieval.embedder
+        ranker = load_ranker(embedder) if self.settings.unit_ranker else None
+        return ExtractiveGenerator(embedder, ranker=ranker)
 
     @cached_property
     def curated(self) -> CuratedAnswers:
@@ -316,6 +321,7 @@ class AnswerService(IndexedService):
                 prepared.candidates,
                 searcher.chunk_at if searcher is not None else None,
                 self.lens.framings,
+                np.asarray(prepared.vector) if prepared.vector is not None else None,
             )
             body, answer.citations, answer.fallback, answer.mode = self._generate(
                 request, prepared.mode

@@ -27,6 +27,7 @@ class Candidate:
     prompt_similarity: float = 0.0  # ... against its authored question or misreading
     document_rank: int = 0  # where its document first appears among the passages (0 = top)
     centrality: float = 0.0  # ... against its document's mean unit (set by the composer)
+    learned: float = 0.0  # the unit ranker's term (set by the composer, see answer.ranker)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class GenerationRequest:
     # The lens's framings raised by a text (``ComplexityLens.framings``): which misreadings
     # make the same kind of claim as a flagged question.
     framings: Callable[[str], set[str]] | None = None
+    # The question as embedded for retrieval (the units' vectors are in the same space).
+    vector: np.ndarray | None = None
 
 
 class Generator(Protocol):

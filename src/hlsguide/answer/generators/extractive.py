@@ -6,10 +6,11 @@ definition first for a definition question). Sections follow only when units of 
 exist: "What this means in a complex system" when the lens flagged a framing, "What others did"
 from case documents, "What to try next" from imperative steps. Support is chosen by closeness
 to the question (raised, in the best-retrieved documents, by how central a unit is to its
-document), less closeness to what is already said and to sources already used (maximal
-marginal relevance). Units come whole (a bound sentence pair stays a pair), near-duplicates are
-dropped, and every sentence is cited to the passage holding it; a unit found outside the
-retrieved passages brings its chunk as a passage.
+document, and by the unit ranker learned from questions with their key facts), less closeness
+to what is already said and to sources already used (maximal marginal relevance). Units come
+whole (a bound sentence pair stays a pair), near-duplicates are dropped, and every sentence is
+cited to the passage holding it; a unit found outside the retrieved passages brings its chunk
+as a passage.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 
 from hlsguide.answer.citations import Draft
 from hlsguide.answer.generators.base import Candidate, GenerationRequest
+from hlsguide.answer.ranker import UnitRanker
 from hlsguide.corpus.markup import (
     CITATION_GROUP,
     display_text,
@@ -222,6 +224,18 @@ def with_centrality(candidates: list[Candidate]) -> list[Candidate]:
     return scored
 
 
+def with_learned(
+    candidates: list[Candidate], ranker: UnitRanker | None, question: np.ndarray | None
+) -> list[Candidate]:
+    """The candidates with the unit ranker's term (none without a ranker or question vector)."""
+    if ranker is None or question is None or not candidates:
+        return candidates
+    scores = np.asarray([c.vector for c in candidates]) @ ranker.direction(question)
+    return [
+        dataclasses.replace(c, learned=float(s)) for c, s in zip(candidates, scores, strict=True)
+    ]
+
+
 def closeness(candidate: Candidate) -> float:
     """The unit's text against the question, raised by its centrality in its document."""
     return candidate.similarity + CENTRALITY * candidate.centrality
@@ -375,13 +389,13 @@ class _Composer:
 def relevance(candidate: Candidate) -> float:
     """Similarity to the question, the authored question counting when closer, with a small
     preference for authored units (most for the best document's key points) and for
-    documents retrieved first."""
+    documents retrieved first, plus the unit ranker's learned term."""
     unit = candidate.unit
     score = max(closeness(candidate), candidate.prompt_similarity)
     score += AUTHORED_BONUS.get(unit.kind, 0.0)
     if unit.kind == "key_point" and candidate.document_rank < TOP_DOCUMENTS:
         score += TOP_POINT_BONUS
-    return score / (1 + RANK_DECAY * candidate.document_rank)
+    return score / (1 + RANK_DECAY * candidate.document_rank) + candidate.learned
 
 
 def content_words(text: str) -> set[str]:
@@ -518,9 +532,15 @@ class ExtractiveGenerator:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, detector: InjectionDetector | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        detector: InjectionDetector | None = None,
+        ranker: UnitRanker | None = None,
+    ) -> None:
         self.embedder = embedder
         self.detector = detector or load_detector(embedder)
+        self.ranker = ranker
         # Each unit's verdict, kept for the process: the same units come back ask after ask,
         # and judging them again cost most of an answer's time.
         self._liftable: dict[tuple[str, str], bool] = {}
@@ -549,7 +569,8 @@ class ExtractiveGenerator:
         return [c for c, k in zip(candidates, keys, strict=True) if verdicts[k]]
 
     def generate(self, request: GenerationRequest) -> Draft:
-        pool = self.liftable(candidate_pool(with_centrality(request.candidates)))
+        scored = with_learned(with_centrality(request.candidates), self.ranker, request.vector)
+        pool = self.liftable(candidate_pool(scored))
         composer = _Composer(request, list(request.passages))
         blocks = []
         first = lead(request, pool)

@@ -1,0 +1,121 @@
+"""The unit ranker: the shipped weights load only for their model, training learns a hidden
+question-to-fact map, and the composer adds the learned term to a unit's relevance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hlsguide.answer.generators.base import Candidate
+from hlsguide.answer.generators.extractive import relevance, with_learned
+from hlsguide.answer.ranker import WEIGHTS, UnitRanker, load_ranker
+from hlsguide.answer.ranker_train import Example, cross_validate, learned_scores, top_coverage
+from hlsguide.config import BUNDLED_EMBEDDING_MODEL
+from hlsguide.types import Unit
+
+
+class _Named:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        raise AssertionError("the ranker embeds nothing")
+
+
+def test_the_shipped_ranker_serves_only_the_model_it_was_trained_on(tmp_path):
+    ranker = load_ranker(_Named(BUNDLED_EMBEDDING_MODEL))
+    assert ranker is not None
+    assert ranker.model == BUNDLED_EMBEDDING_MODEL
+    dimensions = ranker.down.shape[0]
+    assert ranker.up.shape == (ranker.down.shape[1], dimensions)
+    assert np.isfinite(ranker.down).all()
+    assert np.isfinite(ranker.up).all()
+    assert load_ranker(_Named("another-model")) is None
+    assert load_ranker(_Named(BUNDLED_EMBEDDING_MODEL), tmp_path / "missing.npz") is None
+    assert WEIGHTS.exists()
+
+
+def test_saved_weights_load_with_the_same_direction(tmp_path):
+    rng = np.random.default_rng(0)
+    ranker = UnitRanker("m", rng.normal(size=(8, 3)), rng.normal(size=(3, 8)), 2.0)
+    path = tmp_path / "ranker.npz"
+    ranker.save(path)
+    loaded = load_ranker(_Named("m"), path)
+    assert loaded is not None
+    assert loaded.scale == 2.0
+    question = rng.normal(size=8)
+    assert np.allclose(loaded.direction(question), ranker.direction(question), atol=1e-5)
+
+
+def _unit(i: int) -> Unit:
+    return Unit(
+        id=f"u{i}",
+        document_id="d",
+        kind="sentence",
+        text=f"Sentence {i} of the document says something.",
+        start=10 * i,
+        end=10 * i + 9,
+        title="D",
+        doc_kind="concept",
+    )
+
+
+def test_the_learned_term_is_added_to_relevance():
+    ranker = UnitRanker("m", np.eye(2), np.eye(2), 1.0)  # direction = the question itself
+    vectors = [np.array([1.0, 0.0]), np.array([0.0, 1.0])]
+    candidates = [Candidate(_unit(i), v, similarity=0.4) for i, v in enumerate(vectors)]
+    assert relevance(candidates[0]) == relevance(candidates[1])
+    scored = with_learned(candidates, ranker, np.array([0.0, 1.0]))
+    assert [c.learned for c in scored] == [0.0, 1.0]
+    assert relevance(scored[1]) == relevance(candidates[1]) + 1.0
+    assert with_learned(candidates, None, np.array([0.0, 1.0])) == candidates
+    assert with_learned(candidates, ranker, None) == candidates
+
+
+def _synthetic(rng: np.random.Generator, rotation: np.ndarray, n: int) -> list[Example]:
+    """Questions whose fact-bearing unit lies along a hidden rotation of the question, among
+    distractors that hand-set relevance (noise) cannot tell apart."""
+    examples = []
+    dimensions = rotation.shape[0]
+    for _ in range(n):
+        drawn = rng.normal(size=dimensions)
+        question = np.asarray(drawn / np.linalg.norm(drawn))
+        units = rng.normal(size=(20, dimensions))
+        units[0] = rotation @ question + 0.1 * rng.normal(size=dimensions)
+        units /= np.linalg.norm(units, axis=1, keepdims=True)
+        covers = np.zeros((20, 1), dtype=bool)
+        covers[0, 0] = True
+        examples.append(
+            Example(
+                question=question,
+                units=units,
+                relevance=rng.normal(scale=0.05, size=20),
+                usable=np.ones(20, dtype=bool),
+                covers=covers,
+            )
+        )
+    return examples
+
+
+def test_training_learns_a_hidden_question_to_fact_map(monkeypatch):
+    import hlsguide.answer.ranker_train as train
+
+    # Small enough to fit in seconds; the shape of the problem is the real one.
+    monkeypatch.setattr(train, "SEEDS", 1)
+    monkeypatch.setattr(train, "EPOCHS", 30)
+    monkeypatch.setattr(train, "TOP_UNITS", 1)
+    rng = np.random.default_rng(1)
+    rotation, _ = np.linalg.qr(rng.normal(size=(12, 12)))
+    folds = [_synthetic(rng, rotation, 40) for _ in range(3)]
+    hand_set, learned = cross_validate(folds, "m")
+    assert hand_set < 0.2  # one fact-bearing unit among 20 is found by chance
+    assert learned > 0.8
+    ranker = train.fit(folds[0] + folds[1], "m")
+    held_out = folds[2]
+    assert np.mean([top_coverage(e, learned_scores(ranker, e)) for e in held_out]) > 0.8
+
+
+def test_the_answer_service_composes_with_the_ranker_unless_switched_off(answers):
+    assert answers.extractive.ranker is not None
+    settings = answers.settings.model_copy(update={"unit_ranker": False})
+    off = type(answers)(settings, answers.retrieval)
+    assert off.extractive.ranker is None

@@ -134,6 +134,10 @@ def test_out_of_scope(lens, question):
         "How should our council commission highways maintenance?",
         # A legal question about an alliance is referred on, not refused as off-topic.
         "Is it legal to share case notes about residents with our alliance partners?",
+        # Measurement theory is the guide's subject (measurement laws, gaming) though it names
+        # no commissioning word.
+        "Goodhart's law versus Campbell's law: how do they differ?",
+        "Who said that the more you measure, the less you understand, and why?",
     ],
 )
 def test_in_scope(lens, question):

@@ -115,3 +115,12 @@ def test_answers_are_logged_with_feedback(answers):
         assert session.query(Feedback).filter_by(answer_id=answer.answer_id).one().comment == (
             "too vague"
         )
+
+
+def test_a_legal_question_is_never_answered_with_a_verdict(answers):
+    # The authored answer "No: HLS asks commissioners to change what measurement and contracts
+    # are for ..." is close to this question, but its "No" would read as a ruling on the law.
+    answer = answers.ask("Does the law require us to keep KPIs in every contract we let?")
+    assert answer.answer.startswith("> **Not legal advice.**")
+    short = answer.answer.split("### In short", 1)[1].lstrip()
+    assert not short.lower().startswith(("no:", "no,", "yes:", "yes,"))

@@ -66,6 +66,7 @@ def lens(real_embedder):
             "randomised",
         ),
         ("Is our alliance lawful under the Procurement Act 2023?", "legal_advice", "lawful"),
+        ("Does the law require KPIs in every contract?", "legal_advice", "the law"),
         ("Tell me HLS halves A&E waiting times", "overclaim", "halves"),
         (
             "Can we use what the learning cycles show to rank providers and cut the worst?",
@@ -83,6 +84,12 @@ def test_framing_flags_name_their_evidence(lens, question, flag, evidence):
     result = lens.analyse(question)
     match = next(f for f in result.flags if f.name == flag)
     assert evidence in match.evidence
+
+
+def test_a_named_law_of_measurement_is_not_a_legal_question(lens):
+    assert not lens.analyse("What is Goodhart's law, and does Campbell's law differ?").has(
+        "legal_advice"
+    )
 
 
 def test_target_framing_calls_for_gaming_documents(lens):

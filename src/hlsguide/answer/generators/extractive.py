@@ -574,7 +574,10 @@ class ExtractiveGenerator:
         composer = _Composer(request, list(request.passages))
         blocks = []
         first = lead(request, pool)
-        body: list[str] = composer.render(first) if first is not None else []
+        # A "No:" or "Yes:" lifted from another question reads as a ruling on the law when the
+        # question asks what the law requires: a legal question gets the guidance without it.
+        opening = without_verdict if request.lens.has("legal_advice") else None
+        body: list[str] = composer.render(first, opening) if first is not None else []
         backing = supporting(request, pool)
         home = first.unit.document_id if first is not None else None
         # The direct answer, rounded out to a short paragraph; further support as bullets.

@@ -21,7 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from hlsguide.answer.evaluation import KEY_FACT_THRESHOLD
-from hlsguide.answer.generators.extractive import relevance, usable, with_centrality
+from hlsguide.answer.generators.extractive import (
+    DUPLICATE_COSINE,
+    relevance,
+    usable,
+    with_centrality,
+)
 from hlsguide.answer.ranker import WEIGHTS, UnitRanker
 from hlsguide.retrieval.evaluation import load_questions
 
@@ -45,9 +50,8 @@ LEARNING_RATE = 3e-3
 # their mean (a sum of low-rank maps, so again one) is steadier.
 SEEDS = 3
 # The cross-validation's yardstick: key-fact coverage of the top units by relevance (near
-# duplicates skipped), about the number of units an answer holds.
+# duplicates skipped, as the composer skips them), about the number of units an answer holds.
 TOP_UNITS = 9
-DUPLICATE_COSINE = 0.86
 
 
 @dataclass
@@ -112,17 +116,21 @@ def fit_one(examples: list[Example], model: str, seed: int) -> UnitRanker:
     up = torch.nn.Parameter(torch.randn(RANK, dimensions) * 0.01)
     scale = torch.nn.Parameter(torch.tensor(1.0))
     optimiser = torch.optim.Adam([down, up, scale], lr=LEARNING_RATE)
-    tensors = [
-        (
-            torch.tensor(e.question, dtype=torch.float32),
-            torch.tensor(e.units, dtype=torch.float32),
-            torch.tensor(e.relevance, dtype=torch.float32),
-            torch.tensor(e.usable),
-            torch.tensor(e.covers & e.usable[:, None])[:, (e.covers & e.usable[:, None]).any(0)],
-        )
-        for e in examples
-    ]
-    tensors = [t for t in tensors if t[4].shape[1]]
+    tensors = []
+    for e in examples:
+        # Only facts some unit that may be said covers can pull.
+        covers = e.covers & e.usable[:, None]
+        covers = covers[:, covers.any(axis=0)]
+        if covers.shape[1]:
+            tensors.append(
+                (
+                    torch.tensor(e.question, dtype=torch.float32),
+                    torch.tensor(e.units, dtype=torch.float32),
+                    torch.tensor(e.relevance, dtype=torch.float32),
+                    torch.tensor(e.usable),
+                    torch.tensor(covers),
+                )
+            )
     for _ in range(EPOCHS):
         for i in torch.randperm(len(tensors)).tolist():
             question, units, hand_set, may_say, covers = tensors[i]

@@ -28,7 +28,10 @@ from hlsguide.answer.generators.extractive import (
     with_centrality,
 )
 from hlsguide.answer.ranker import WEIGHTS, UnitRanker
+from hlsguide.answer.service import AnswerService
+from hlsguide.config import Settings
 from hlsguide.retrieval.evaluation import load_questions
+from hlsguide.retrieval.service import RetrievalService
 
 EVAL = Path(__file__).resolve().parents[3] / "eval"
 # Sets written together, by one writer: the folds of the cross-validation.
@@ -66,11 +69,8 @@ class Example:
     covers: np.ndarray  # (units, facts) booleans
 
 
-def collect(paths: list[Path]) -> list[Example]:
-    """Run each question with key facts through the pipeline on the configured index."""
-    from hlsguide.cli.common import services
-
-    answers = services().answers
+def collect(answers: AnswerService, paths: list[Path]) -> list[Example]:
+    """Run each question with key facts through the pipeline of ``answers``."""
     embedder = answers.retrieval.embedder
     examples = []
     for path in paths:
@@ -181,13 +181,13 @@ def cross_validate(folds: list[list[Example]], model: str) -> tuple[float, float
 
 
 def main(argv: list[str]) -> None:
-    from hlsguide.cli.common import services
-
     command = argv[0] if argv else "fit"
     if command not in ("cv", "fit"):
         raise SystemExit(f"unknown command '{command}': cv or fit")
-    model = services().answers.retrieval.embedder.name
-    folds = [collect([EVAL / name for name in fold]) for fold in FOLDS]
+    settings = Settings()  # the configured index (environment and .env)
+    answers = AnswerService(settings, RetrievalService(settings))
+    model = answers.retrieval.embedder.name
+    folds = [collect(answers, [EVAL / name for name in fold]) for fold in FOLDS]
     hand_set, learned = cross_validate(folds, model)
     print(
         f"grouped CV, top-{TOP_UNITS} key-fact coverage on held-out writers: "

@@ -17,6 +17,8 @@ from hlsguide.answer.generators.extractive import (
     closeness,
     imperative,
     lead,
+    subject,
+    supporting,
     with_centrality,
     without_verdict,
 )
@@ -32,6 +34,7 @@ def _candidate(
     kind: str = "sentence",
     text: str = "A sentence long enough to be said.",
     prompt_similarity: float = 0.0,
+    doc_kind: str = "concept",
 ):
     unit = Unit(
         id=f"{document}~{vector}~{text}",
@@ -41,7 +44,7 @@ def _candidate(
         start=0,
         end=len(text),
         title=document,
-        doc_kind="concept",
+        doc_kind=doc_kind,
         prompt="A question?" if kind in ("question", "misreading") else None,
     )
     v = np.asarray(vector, dtype=np.float32)
@@ -248,3 +251,35 @@ def test_a_flagged_claim_is_corrected_by_a_misreading_making_a_disputed_claim_to
     assert lead(request, [model, costs]) is costs
     # Without the lens's framings to read the misreadings, the closer one leads.
     assert lead(dataclasses.replace(request, framings=None), [model, costs]) is model
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("What is failure demand?", {"failure", "demand"}),
+        (
+            "What is the Changing Futures programme and what has it found so far?",
+            {"changing", "futures", "programme"},
+        ),
+        ("What are learning cycles, and how do we run one?", {"learning", "cycles"}),
+        ("What does stewardship mean for us?", {"stewardship"}),
+        ("How do we start?", set()),
+    ],
+)
+def test_a_definition_questions_subject_ends_where_a_second_question_begins(question, words):
+    assert subject(question) == words
+
+
+def test_case_units_back_the_answer_only_when_examples_are_asked_for_or_the_case_comes_first():
+    """ "What is Changing Futures?" is about a case: its own units are the answer, not only the
+    two lines of "What others did". A case further down the ranking stays an example."""
+    first = _candidate("changing-futures", 0, [1, 0, 0], doc_kind="case")
+    later = _candidate("plymouth", 1, [0, 1, 0], doc_kind="case")
+    concept = _candidate("stewardship", 2, [0, 0, 1])
+    step = _candidate("stewardship", 2, [0, 1, 1], kind="step", text="Map the system first.")
+    pool = [first, later, concept, step]
+    assert supporting(_request("What is Changing Futures?", "definition"), pool) == [
+        first,
+        concept,
+    ]
+    assert supporting(_request("Any examples?", "example"), pool) == [first, later, concept]

@@ -106,9 +106,12 @@ _CORRECTION = re.compile(r"^(no|not quite|not yet|not reliably)\b", re.IGNORECAS
 _BARE_VERDICT = re.compile(r"^(?:no|yes|partly|it depends)\b\s*[,;:]", re.I)
 _CROSS_REFERENCE = re.compile(r"^see\b", re.IGNORECASE)
 _ENUMERATOR = re.compile(r"^\s*\d+[.)]\s+")
-# What a definition question asks about: "What is X?", "What are Xs?", "What does X mean?".
+# What a definition question asks about: "What is X?", "What are Xs?", "What does X mean?";
+# a second question joined on ("What is X and what has it found?") is not part of X.
 _SUBJECT = re.compile(
-    r"\bwhat (?:is|are|was|were) (?:meant by )?(?:an? |the )?([^?]+?)\s*\??\s*$|"
+    r"\bwhat (?:is|are|was|were) (?:meant by )?(?:an? |the )?([^?]+?)"
+    r"(?:,?\s+(?:and|or|but)\s+(?:what|how|why|who|where|when|which|is|are|does|do|did|has|have"
+    r"|can|should)\b[^?]*)?\s*\??\s*$|"
     r"\bwhat (?:does|do) ([^?]+?) mean\b|\bdefin(?:e|ition of) ([^?]+)",
     re.IGNORECASE,
 )
@@ -509,9 +512,14 @@ def is_action(candidate: Candidate) -> bool:
 
 def supporting(request: GenerationRequest, pool: list[Candidate]) -> list[Candidate]:
     """Units that may back the direct answer: anything but steps (which go to "What to try
-    next") and, unless examples were asked for, case units (which go to "What others did")."""
+    next") and, unless examples were asked for or the case is what the question is about (its
+    document retrieved first), case units (which go to "What others did")."""
     cases = request.lens.kind == "example"
-    return [c for c in pool if c.unit.kind != "step" and (cases or c.unit.doc_kind != "case")]
+    return [
+        c
+        for c in pool
+        if c.unit.kind != "step" and (cases or c.unit.doc_kind != "case" or c.document_rank == 0)
+    ]
 
 
 def steps(request: GenerationRequest, pool: list[Candidate]) -> tuple[list[Candidate], bool]:

@@ -218,6 +218,9 @@ class Lens(BaseModel):
     signals: list[LensMatch] = Field(default_factory=list)
     out_of_scope: bool = False
     scope_similarity: float = 0.0
+    off_topic_similarity: float = Field(
+        0.0, description="Closeness to work the guide does not cover (weather, road repairs)."
+    )
     also_retrieve: list[str] = Field(
         default_factory=list, description="Documents the framing calls for (e.g. on gaming)."
     )

@@ -2,7 +2,13 @@ import re
 
 import pytest
 
-from hlsguide.answer.questions import QuestionError, looks_like_follow_up, validate_question
+from hlsguide.answer.questions import (
+    QuestionError,
+    looks_like_follow_up,
+    names,
+    names_found,
+    validate_question,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,3 +48,25 @@ def test_invisible_characters_are_removed_from_questions():
 )
 def test_follow_up_detection(question, expected):
     assert looks_like_follow_up(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Toby Lowe background?", ["Toby Lowe"]),
+        ("A Whole New World (2017): who wrote it?", ["Whole New World"]),
+        ("What did Bevan and Hood find?", ["Bevan and Hood"]),
+        ("Stoke and Bromsgrove & Redditch pilots?", ["Stoke and Bromsgrove & Redditch"]),
+        ("How do we start a learning cycle?", []),
+    ],
+)
+def test_names_are_runs_of_capitalised_words_less_a_sentence_opener(question, expected):
+    assert names(question) == expected
+
+
+def test_a_name_is_found_only_whole():
+    texts = ["Toby Lowe wrote A Whole New World in 2017."]
+    assert names_found("Toby Lowe background?", texts)
+    assert names_found("Whole New World?", texts)
+    assert not names_found("Who won the World Cup?", texts)
+    assert not names_found("Who is Lowe's cousin Toby Smith?", ["Nothing named here."])

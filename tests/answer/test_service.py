@@ -55,7 +55,13 @@ def test_target_framing_is_reframed(answers):
 
 
 @pytest.mark.parametrize(
-    "question", ["What is the best recipe for lasagne?", "Who won the football last night?"]
+    "question",
+    [
+        "What is the best recipe for lasagne?",
+        "Who won the football last night?",
+        # Plymouth is a case in the corpus, but this is about the weather.
+        "What's the weather going to be like in Plymouth this weekend?",
+    ],
 )
 def test_out_of_scope_questions_are_refused(answers, question):
     answer = answers.ask(question)
@@ -63,6 +69,19 @@ def test_out_of_scope_questions_are_refused(answers, question):
     assert answer.citations == []
     assert "outside what hlsguide covers" in answer.answer
     assert "learning cycles" in answer.answer  # it points to what the guide does cover
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [("Toby Lowe background?", "Lowe"), ("Who is Mark Friedman?", "Friedman")],
+)
+def test_a_question_naming_the_fields_people_is_answered(answers, question, name):
+    """Nothing in "Toby Lowe background?" is worded like the guide's subject, and no passage is
+    close to it; but the sources name him, so the question is in scope."""
+    answer = answers.ask(question)
+    assert answer.lens.out_of_scope
+    assert not answer.refused
+    assert name in body(answer)
 
 
 def test_legal_questions_get_guidance_and_a_pointer_not_advice(answers):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from hlsguide.corpus.sanitize import strip_invisible
 from hlsguide.retrieval.tokens import count_tokens
@@ -17,6 +18,15 @@ _CONNECTIVE = re.compile(
 )
 _POINTER = re.compile(r"\b(it|its|this|that|these|those|they|them|their|there)\b", re.IGNORECASE)
 SHORT_QUESTION_WORDS = 8
+# A name: a run of capitalised words ("Toby Lowe", "A Whole New World", "Buurtzorg"), joined by
+# "and", "of" or "&" ("Bromsgrove & Redditch").
+_NAME = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:and|of|&)\s+)?[A-Z][\w'’-]*)*")
+# Capitalised only because it opens a sentence: never part of a name.
+_OPENER = re.compile(
+    r"(a|an|and|are|can|could|did|do|does|how|i|if|in|is|it|of|on|our|should|so|tell|the|"
+    r"their|there|these|this|what|when|where|which|who|why|will|would)",
+    re.IGNORECASE,
+)
 
 
 class QuestionError(ValueError):
@@ -51,3 +61,23 @@ def looks_like_follow_up(question: str) -> bool:
     return bool(_CONNECTIVE.search(question)) or (
         words <= SHORT_QUESTION_WORDS and (words <= 4 or bool(_POINTER.search(question)))
     )
+
+
+def names(question: str) -> list[str]:
+    """The names the question uses: runs of capitalised words, less a leading word that is
+    capitalised only because it opens a sentence ("What", "How", "The")."""
+    found = []
+    for match in _NAME.finditer(question):
+        words = match.group().split()
+        if _OPENER.fullmatch(words[0]):
+            words = words[1:]
+        if words:
+            found.append(" ".join(words))
+    return found
+
+
+def names_found(question: str, texts: Sequence[str]) -> bool:
+    """Whether some name the question uses appears, whole, in one of ``texts`` ("Toby Lowe"
+    in a passage on HLS's history; "World Cup" is not "A Whole New World")."""
+    wanted = [re.compile(rf"\b{re.escape(n)}\b") for n in names(question) if len(n) > 2]
+    return any(p.search(t) for p in wanted for t in texts)

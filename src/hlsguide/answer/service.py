@@ -21,7 +21,12 @@ from hlsguide.answer.generators.extractive import ExtractiveGenerator
 from hlsguide.answer.links import known_links, strip_unknown_links
 from hlsguide.answer.passages import screen_passages
 from hlsguide.answer.prompts import render
-from hlsguide.answer.questions import QuestionError, looks_like_follow_up, validate_question
+from hlsguide.answer.questions import (
+    QuestionError,
+    looks_like_follow_up,
+    names_found,
+    validate_question,
+)
 from hlsguide.answer.ranker import load_ranker
 from hlsguide.config import Settings
 from hlsguide.corpus.references import Bibliography
@@ -43,6 +48,10 @@ log = logging.getLogger("hlsguide.answer")
 Mode = Literal["extractive", "llm"]
 # The Markdown source list names this many publications per passage; citations carry all.
 MAX_PUBLICATIONS_LISTED = 2
+# An out-of-scope-looking question naming what a retrieved passage names is answered unless
+# it is at least this close to an off-topic prototype of the lens lexicon (weather, parking):
+# under it lie the names of the field's people and works, over it a place's weather.
+NAMED_OFF_TOPIC = 0.2
 COVERED = (
     "the HLS principles (human, learning, systems); complexity and why outcome targets and "
     "payment by results misfire; learning cycles and experiments; system stewardship; "
@@ -275,7 +284,10 @@ class AnswerService(IndexedService):
     def refuses(self, prepared: Prepared) -> bool:
         """Refusal by construction: nothing left once instructions are ignored, a request the
         guide never fulfils (products, suppliers, fees), weak retrieval, or out of scope
-        without a strong match."""
+        without a strong match: a passage close to the question, or one naming what it names
+        when the question leans to nothing the guide is known not to cover ("Toby Lowe
+        background?" words nothing of the guide's subject, but its sources do; "the weather in
+        Plymouth this weekend?" stays declined)."""
         if not prepared.lens.remainder or prepared.lens.has("decline"):
             return True
         if prepared.confidence < self.settings.min_confidence:
@@ -283,6 +295,12 @@ class AnswerService(IndexedService):
         return (
             prepared.lens.out_of_scope
             and prepared.confidence < self.settings.scope_override_confidence
+            and not (
+                prepared.lens.off_topic_similarity < NAMED_OFF_TOPIC
+                and names_found(
+                    prepared.lens.remainder, [hit.chunk.text for hit in prepared.passages]
+                )
+            )
         )
 
     def complete(

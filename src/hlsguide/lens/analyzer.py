@@ -84,11 +84,10 @@ class ComplexityLens:
         text = text.strip(" ,;:")
         return text[:1].upper() + text[1:]
 
-    def _off_topic(self, remainder: str, vector: np.ndarray, scope_similarity: float) -> bool:
+    def _off_topic(self, remainder: str, similarity: float, scope_similarity: float) -> bool:
         """Whether the question is about work the guide does not cover (road repairs, staff
         hours) although it shares the corpus's words: close to an off-topic prototype, closer
         to it than to what the guide covers, and naming nothing of the guide's own subject."""
-        similarity = float(max(self._off_topic_vectors @ vector))
         return (
             similarity >= self._off_topic_min
             and similarity - scope_similarity >= self._off_topic_margin
@@ -134,11 +133,12 @@ class ComplexityLens:
             if (ev := r.evidence(question))
         ]
         scope_similarity = float(max(self._scope_vectors @ vector))
+        off_topic_similarity = float(max(self._off_topic_vectors @ vector))
         in_scope_words = any(p.search(remainder) for p in self._scope_patterns)
         out_of_scope = (
             not remainder
             or (not in_scope_words and scope_similarity < self._scope_min)
-            or self._off_topic(remainder, vector, scope_similarity)
+            or self._off_topic(remainder, off_topic_similarity, scope_similarity)
         )
         also = [
             d
@@ -153,6 +153,7 @@ class ComplexityLens:
             signals=signals,
             out_of_scope=out_of_scope,
             scope_similarity=round(scope_similarity, 3),
+            off_topic_similarity=round(off_topic_similarity, 3),
             also_retrieve=list(dict.fromkeys(also)),
             kind=self.kind(remainder) if remainder else "general",
             remainder=remainder,

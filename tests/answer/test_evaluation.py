@@ -1,3 +1,5 @@
+import numpy as np
+
 from hlsguide.answer.evaluation import coherence
 
 
@@ -31,3 +33,15 @@ def test_fragments_and_repeats_are_counted():
         "- The council phoned fifty residents in arrears again [2]."
     )
     assert coherence(text) == (0, 1, 1)
+
+
+def test_a_reworded_sentence_is_a_repeat_when_vectors_are_given():
+    """Two documents stating one fact in their own words share few words; their vectors tell."""
+    text = (
+        "- A learning partner works alongside funders and grantees while the work happens [1].\n"
+        "- Someone is commissioned to help everyone in a programme reflect as it runs [2].\n"
+        "- Councils can adopt longer grant terms and lighter monitoring of providers [3]."
+    )
+    assert coherence(text) == (0, 0, 0)
+    vectors = np.asarray([[1.0, 0.0], [0.9, np.sqrt(1 - 0.81)], [0.0, 1.0]])
+    assert coherence(text, vectors=vectors) == (0, 0, 1)

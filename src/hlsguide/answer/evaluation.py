@@ -29,8 +29,11 @@ from hlsguide.types import Answer
 KEY_FACT_THRESHOLD = 0.6
 REFRAME_HEADING = "### What this means in a complex system"
 MIN_WORDS = 6
-# Two answer sentences sharing this share of their words repeat each other.
+# Two answer sentences sharing this share of their words repeat each other; so do two whose
+# vectors are this close (the same fact reworded by two documents: "A learning partner works
+# alongside funders and grantees ..." and "A learning partner is commissioned to help ...").
 REPEAT_OVERLAP = 0.8
+REPEAT_COSINE = 0.85
 _CORRECTION = re.compile(
     r"^(no|not quite|not always|not really|not necessarily|not reliably|not yet|partly)\b", re.I
 )
@@ -75,12 +78,21 @@ def _words(sentence: str) -> set[str]:
     return set(_WORD.findall(MARKER.sub("", sentence).lower()))
 
 
-def coherence(markdown: str, sections: dict[str, str] | None = None) -> tuple[int, int, int]:
+def _closest(vectors: np.ndarray, i: int) -> bool:
+    """Whether sentence ``i`` rewords one before it."""
+    return float((vectors[:i] @ vectors[i]).max()) >= REPEAT_COSINE
+
+
+def coherence(
+    markdown: str, sections: dict[str, str] | None = None, vectors: np.ndarray | None = None
+) -> tuple[int, int, int]:
     """(dangling openers, fragments, repeated sentences) in an answer. An opener dangles when
     the sentence starts its paragraph or bullet, or follows a sentence citing another part of
     the sources (so its antecedent did not come with it). ``sections`` maps a marker's number
     to the document section its passage lies in: a sentence pair read on across a passage
-    boundary of one section keeps its antecedent; without it, every passage is its own part."""
+    boundary of one section keeps its antecedent; without it, every passage is its own part.
+    ``vectors`` (unit vectors of the answer's sentences, in order) also count a reworded
+    sentence as a repeat; without them only shared words do."""
     sections = sections or {}
     dangling = fragments = repeats = 0
     seen: list[set[str]] = []
@@ -93,7 +105,8 @@ def coherence(markdown: str, sections: dict[str, str] | None = None) -> tuple[in
             if len(MARKER.sub("", sentence).split()) < MIN_WORDS:
                 fragments += 1
             words = _words(sentence)
-            if any(
+            reworded = vectors is not None and bool(seen) and _closest(vectors, len(seen))
+            if reworded or any(
                 len(words & w) / max(1, min(len(words), len(w))) >= REPEAT_OVERLAP for w in seen
             ):
                 repeats += 1
@@ -173,14 +186,12 @@ class AnswerEval(BaseModel):
     scores: list[AnswerScore]
 
 
-def _coverage(service: AnswerService, key_facts: list[str], sentences: list[str]) -> float | None:
-    if not key_facts:
+def _coverage(facts: np.ndarray, said: np.ndarray) -> float | None:
+    """The share of key facts (vectors) some answer sentence (vectors) states."""
+    if not len(facts):
         return None
-    if not sentences:
+    if not len(said):
         return 0.0
-    plain = [MARKER.sub("", s) for s in sentences]
-    vectors = np.asarray(service.retrieval.embedder.embed_documents(key_facts + plain))
-    facts, said = vectors[: len(key_facts)], vectors[len(key_facts) :]
     return float(np.mean((facts @ said.T).max(axis=1) >= KEY_FACT_THRESHOLD))
 
 
@@ -193,11 +204,15 @@ def evaluate_answers(
         start = time.perf_counter()
         answer = service.ask(question.question, mode=mode, channel="eval")
         latency = (time.perf_counter() - start) * 1000
-        coverage = _coverage(service, question.key_facts, _sentences(answer.answer))
+        plain = [MARKER.sub("", s) for s in _sentences(answer.answer)]
+        texts = question.key_facts + plain
+        vectors = np.asarray(service.retrieval.embedder.embed_documents(texts) if texts else [])
+        facts, said = vectors[: len(question.key_facts)], vectors[len(question.key_facts) :]
+        coverage = _coverage(facts, said)
         markers = [int(n) for n in MARKER.findall(_body(answer.answer))]
         cited = {c.n for c in answer.citations}
         validity = sum(n in cited for n in markers) / len(markers) if markers else None
-        dangling, fragments, repeats = coherence(answer.answer, answer_sections(answer))
+        dangling, fragments, repeats = coherence(answer.answer, answer_sections(answer), said)
         scores.append(
             AnswerScore(
                 id=question.id,

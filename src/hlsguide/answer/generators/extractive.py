@@ -77,7 +77,7 @@ HOME_BONUS = 0.1
 AUTHORED_BONUS = {"key_point": 0.06, "question": 0.04, "misreading": 0.02, "step": 0.03}
 # Two units this similar (cosine), or sharing this share of content words (names and topics,
 # not "the" or "and"), say the same thing.
-DUPLICATE_COSINE = 0.86
+DUPLICATE_COSINE = 0.82
 DUPLICATE_WORDS = 0.6
 MIN_WORDS = 6
 # Supporting units listed under "Key points" after the short answer.

@@ -283,3 +283,46 @@ def test_case_units_back_the_answer_only_when_examples_are_asked_for_or_the_case
         concept,
     ]
     assert supporting(_request("Any examples?", "example"), pool) == [first, later, concept]
+
+
+def test_a_sentence_rewording_one_already_said_is_not_said_again():
+    """Two documents give the Peterborough figures in their own words, one inside a longer
+    answer: the units as wholes differ, their sentences do not."""
+    first = "Reconvictions fell 8.4% in the first cohort against a matched comparison."
+    aside = "Supporters credit the long-term, flexible money rather than the payment model."
+    again = "The first cohort saw reconvictions 8.4% below those of the comparison group."
+    later = "Investors were repaid their capital with a return of about 3% a year."
+    text = f"{first} {aside} {later} {again}"
+    chunk = Chunk(
+        id="doc#0",
+        document_id="doc",
+        title="doc",
+        kind="concept",
+        text=text,
+        source_path="doc.md",
+        start=0,
+        end=len(text),
+        token_count=60,
+        content_hash="x",
+    )
+    request = dataclasses.replace(_request("Q?", "general"), locate=lambda _doc, _at: chunk)
+
+    def unit(body: str, vector: list[float], sentences: list[list[float]] | None = None):
+        c = _candidate("doc", 0, vector, text=body)
+        start = text.index(body)
+        c = dataclasses.replace(
+            c, unit=c.unit.model_copy(update={"start": start, "end": start + len(body)})
+        )
+        if sentences is None:
+            return c
+        rows = np.asarray(sentences, dtype=np.float32)
+        return dataclasses.replace(c, sentence_vectors=rows / np.linalg.norm(rows, axis=1)[:, None])
+
+    pair = unit(f"{first} {aside}", [1, 1, 0], [[1, 0, 0], [0, 1, 0]])
+    reworded = unit(again, [0.99, 0.0, 0.14])
+    trailing = unit(f"{later} {again}", [0, 0.2, 1], [[0, 0, 1], [0.99, 0.0, 0.14]])
+    composer = _Composer(request, [])
+    assert len(composer.render(pair)) == 2
+    # As a whole, the pair is far from the reworded sentence (cosine 0.70); its first is not.
+    assert composer.render(reworded) == []
+    assert composer.render(trailing) == [f"{later[:-1]} [1]."]

@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hlsguide.corpus.units import leans_back
+from hlsguide.corpus.units import leans_back, said_spans
 from hlsguide.retrieval.embeddings import embed_query
+from hlsguide.retrieval.units import SENTENCE_COUNTS, SENTENCE_VECTORS, UnitIndex
 
 V2_DOCUMENT = (Path(__file__).parents[1] / "fixtures" / "units" / "shared-budgets.md").read_text()
 
@@ -22,6 +23,7 @@ def with_units(service, corpus_dir):
         "The alliance reported progress on the first of these within a year. "
         "That raises an obvious question: what changed for tenants?\n\n"
         "**1. Open budgets.** They let partners decide together where the money goes.\n\n"
+        "The figures below are as the alliance itself reported them to its board.\n\n"
         "By 2021 the alliance reported:\n\n- fewer evictions than in any year before it;\n"
         "- steadier tenancies for families.\n\n"
         "Key steps:\n\n- Agree the shared purpose with every partner before any money moves.\n"
@@ -68,6 +70,8 @@ def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units
     assert not any(t[:1].islower() or t.startswith("- ") for t in texts)
     # Headings, lead-ins and fragments are never units; an imperative sentence is a step.
     assert not any(t in ("Summary", "Key steps:", "Too short.") for t in texts)
+    # In an answer there is no "below": a sentence pointing at its document's layout is not said.
+    assert not any("figures below" in t for t in texts)
     step = next(u for u in units if u.text.startswith("Agree the shared purpose"))
     assert step.kind == "step"
     # A run-in title opening with a verb's form ("Open") does not make its sentence a step.
@@ -86,3 +90,31 @@ def test_unit_vectors_are_stored_and_searched_without_embedding(with_units, embe
     index = with_units.snapshot.units
     row = next(i for i, u in enumerate(index.units) if u.kind == "question")
     assert np.isclose(np.linalg.norm(index.prompt_vectors[row]), 1.0, atol=1e-3)
+
+
+def test_units_of_several_sentences_keep_a_vector_per_sentence_said(with_units, tmp_path):
+    """A sentence rewording one already said is caught by its own vector; a unit of one
+    sentence needs none beyond its text vector. The vectors survive save and load, and a
+    generation saved before them loads with none."""
+    index = with_units.snapshot.units
+    for unit, vectors in zip(index.units, index.sentence_vectors, strict=True):
+        spans = said_spans(unit.text)
+        assert len(vectors) == (len(spans) if len(spans) > 1 else 0)
+    several = next(i for i, v in enumerate(index.sentence_vectors) if len(v))
+    assert np.allclose(np.linalg.norm(index.sentence_vectors[several], axis=1), 1.0, atol=1e-3)
+
+    index.save(tmp_path)
+    loaded = UnitIndex.load(tmp_path)
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(loaded.sentence_vectors, index.sentence_vectors, strict=True)
+    )
+    kept = loaded.subset({index.units[several].document_id})
+    assert sum(len(v) for v in kept.sentence_vectors) > 0
+    assert len(UnitIndex.concat([kept, kept.subset(set())]).sentence_vectors) == len(kept.units)
+
+    (tmp_path / SENTENCE_VECTORS).unlink()
+    (tmp_path / SENTENCE_COUNTS).unlink()
+    older = UnitIndex.load(tmp_path)
+    assert len(older.sentence_vectors) == len(older.units)
+    assert all(len(v) == 0 for v in older.sentence_vectors)

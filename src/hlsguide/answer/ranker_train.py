@@ -41,6 +41,8 @@ FOLDS = (
     ("train/answers_c.yaml", "tuning4.yaml"),
     ("train/answers_d.yaml",),
     ("train/answers_e.yaml",),
+    ("train/answers_f.yaml",),
+    ("train/answers_g.yaml",),
 )
 # Chosen by the grouped cross-validation (rank 8-64, l2 1e-3-3e-2, temperature 0.05-0.2,
 # 20-60 epochs; also tried: a query-free unit salience and kind and rank biases, both worse).

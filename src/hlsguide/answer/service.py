@@ -237,10 +237,15 @@ class AnswerService(IndexedService):
         documents = list(dict.fromkeys(documents))
         rank = {d: r for r, d in enumerate(documents)}
         return [
-            Candidate(unit, text_vector, similarity, prompt_similarity, rank[unit.document_id])
-            for unit, text_vector, similarity, prompt_similarity in searcher.units.scored(
-                vector, documents
+            Candidate(
+                s.unit,
+                s.vector,
+                s.similarity,
+                s.prompt_similarity,
+                rank[s.unit.document_id],
+                sentence_vectors=s.sentence_vectors,
             )
+            for s in searcher.units.scored(vector, documents)
         ]
 
     def _standalone(

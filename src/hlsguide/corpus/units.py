@@ -224,6 +224,17 @@ def run_in_title_end(block: str) -> int:
     return title.end() if title and len(title.group(2).split()) <= MAX_TITLE_WORDS else 0
 
 
+def said_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of a unit as an answer says them: a run-in title ("**1. Invest in
+    relationships.** Fund ...") heads the sentence after it rather than standing alone."""
+    spans = sentence_spans(text)
+    title_end = run_in_title_end(text)
+    if title_end:
+        after = [span for span in spans if span[1] > title_end]
+        spans = [(0, after[0][1]), *after[1:]] if after else [(0, len(text))]
+    return spans
+
+
 def sentences(text: str) -> list[str]:
     """Sentences of unit text; abbreviations such as "e.g." do not end one."""
     return [text[start:end] for start, end in sentence_spans(text)]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from hlsguide.corpus.units import (
     leans_back,
     opens_imperative,
     run_in_title_end,
+    said_spans,
     sentence_spans,
 )
 from hlsguide.retrieval.embeddings import Embedder
@@ -35,8 +37,14 @@ MIN_WORDS = 6
 MAX_BOUND_WORDS = 90
 # ... nor a lead-in with the list items continuing it ("Results include: - growth ...;").
 MAX_LIST_WORDS = 120
-# Sentences about the document itself ("this note") say nothing to a reader of an answer.
-SELF_REFERENCE = re.compile(r"\bthis (note|document|page|guide|section)\b", re.IGNORECASE)
+# Sentences about the document itself ("this note", "the figures below") say nothing to a
+# reader of an answer, where there is no "below".
+SELF_REFERENCE = re.compile(
+    r"\bthis (note|document|page|guide|section)\b|"
+    r"\b(the|these|those) (\w+ )?(figures|items|list|table|examples|points|sections?|cases|"
+    r"steps) (below|above)\b|\bsee (below|above)\b",
+    re.IGNORECASE,
+)
 # A line that starts a block of its own: a list item, a heading, a table row, a quote.
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#|\||>)")
 _MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)]|>)\s+")
@@ -207,20 +215,30 @@ PROMPTED = frozenset({"question", "misreading"})
 UNITS_FILE = "units.jsonl"
 TEXT_VECTORS = "unit_vectors.npy"
 PROMPT_VECTORS = "unit_prompt_vectors.npy"
+SENTENCE_VECTORS = "unit_sentence_vectors.npy"
+SENTENCE_COUNTS = "unit_sentence_counts.npy"
 
 
 @dataclass
 class UnitIndex:
-    """The units of one generation with their vectors: a text vector for every unit, a prompt
-    vector for questions and misreadings (zero rows for the rest), embedded once at indexing."""
+    """The units of one generation with their vectors, embedded once at indexing: a text
+    vector for every unit, a prompt vector for questions and misreadings (zero rows for the
+    rest), and for a unit of several sentences a vector per sentence as an answer says it
+    (none for the rest: their text vector is their sentence's), so a sentence that rewords one
+    already said is caught however its unit reads as a whole."""
 
     units: list[Unit]
     text_vectors: np.ndarray
     prompt_vectors: np.ndarray
+    sentence_vectors: list[np.ndarray] = field(default_factory=list)
     _rows: dict[str, int] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._rows = {u.id: i for i, u in enumerate(self.units)}
+        if len(self.sentence_vectors) != len(self.units):
+            # A generation built before sentence vectors: units are compared whole.
+            none = np.zeros((0, self.text_vectors.shape[1]), np.float32)
+            self.sentence_vectors = [none] * len(self.units)
 
     @classmethod
     def empty(cls, dimension: int = 0) -> UnitIndex:
@@ -228,20 +246,30 @@ class UnitIndex:
 
     @classmethod
     def build(cls, units: list[Unit], embedder: Embedder, batch: int = 256) -> UnitIndex:
-        """Embed ``units`` (texts, and prompts where there are any)."""
+        """Embed ``units`` (texts, prompts where there are any, and the sentences of units
+        of more than one)."""
         if not units:
             return cls.empty()
         texts = [embedding_text(u) for u in units]
         prompted = [i for i, u in enumerate(units) if u.prompt]
         prompts = [display_text(units[i].prompt or "").strip('"“”') for i in prompted]
+        spans = [said_spans(u.text) for u in units]
+        counts = [len(s) if len(s) > 1 else 0 for s in spans]
+        parts = [
+            display_text(u.text[start:end])
+            for u, s, n in zip(units, spans, counts, strict=True)
+            if n
+            for start, end in s
+        ]
         vectors = []
-        every = texts + prompts
+        every = texts + prompts + parts
         for start in range(0, len(every), batch):
             vectors.extend(embedder.embed_documents(every[start : start + batch]))
         matrix = np.asarray(vectors, dtype=np.float32)
         prompt_vectors = np.zeros((len(units), matrix.shape[1]), np.float32)
-        prompt_vectors[prompted] = matrix[len(texts) :]
-        return cls(units, matrix[: len(texts)], prompt_vectors)
+        prompt_vectors[prompted] = matrix[len(texts) : len(texts) + len(prompts)]
+        sentences = _split(matrix[len(texts) + len(prompts) :], counts)
+        return cls(units, matrix[: len(texts)], prompt_vectors, sentences)
 
     @classmethod
     def concat(cls, parts: list[UnitIndex]) -> UnitIndex:
@@ -253,13 +281,17 @@ class UnitIndex:
             [u for p in parts for u in p.units],
             np.concatenate([p.text_vectors for p in parts]),
             np.concatenate([p.prompt_vectors for p in parts]),
+            [v for p in parts for v in p.sentence_vectors],
         )
 
     def subset(self, document_ids: set[str]) -> UnitIndex:
         """The units (and vector rows) of ``document_ids``, carried over to a new generation."""
         rows = [i for i, u in enumerate(self.units) if u.document_id in document_ids]
         return UnitIndex(
-            [self.units[i] for i in rows], self.text_vectors[rows], self.prompt_vectors[rows]
+            [self.units[i] for i in rows],
+            self.text_vectors[rows],
+            self.prompt_vectors[rows],
+            [self.sentence_vectors[i] for i in rows],
         )
 
     def save(self, directory: Path) -> None:
@@ -268,6 +300,12 @@ class UnitIndex:
                 handle.write(unit.model_dump_json() + "\n")
         np.save(directory / TEXT_VECTORS, self.text_vectors)
         np.save(directory / PROMPT_VECTORS, self.prompt_vectors)
+        dimension = self.text_vectors.shape[1]
+        np.save(
+            directory / SENTENCE_VECTORS,
+            np.concatenate([np.zeros((0, dimension), np.float32), *self.sentence_vectors]),
+        )
+        np.save(directory / SENTENCE_COUNTS, np.asarray([len(v) for v in self.sentence_vectors]))
 
     @classmethod
     def load(cls, directory: Path) -> UnitIndex:
@@ -276,7 +314,13 @@ class UnitIndex:
             return cls.empty()
         with open(directory / UNITS_FILE, encoding="utf-8") as handle:
             units = [Unit.model_validate_json(line) for line in handle]
-        return cls(units, np.load(directory / TEXT_VECTORS), np.load(directory / PROMPT_VECTORS))
+        sentences: list[np.ndarray] = []
+        if (directory / SENTENCE_COUNTS).exists():
+            counts = np.load(directory / SENTENCE_COUNTS).tolist()
+            sentences = _split(np.load(directory / SENTENCE_VECTORS), counts)
+        return cls(
+            units, np.load(directory / TEXT_VECTORS), np.load(directory / PROMPT_VECTORS), sentences
+        )
 
     def get(self, unit_id: str) -> Unit | None:
         row = self._rows.get(unit_id)
@@ -326,9 +370,9 @@ class UnitIndex:
 
     def scored(
         self, vector: Sequence[float] | np.ndarray, document_ids: Iterable[str]
-    ) -> list[tuple[Unit, np.ndarray, float, float]]:
-        """(unit, text vector, text similarity, prompt similarity) for every unit of
-        ``document_ids``, in index order: the candidates an answer is composed from."""
+    ) -> list[ScoredUnit]:
+        """Every unit of ``document_ids`` scored against ``vector``, in index order: the
+        candidates an answer is composed from."""
         chosen = self.select(None, document_ids)
         if not chosen:
             return []
@@ -337,6 +381,27 @@ class UnitIndex:
         texts = self.text_vectors[rows]
         text_scores, prompt_scores = texts @ query, self.prompt_vectors[rows] @ query
         return [
-            (u, texts[i], float(text_scores[i]), float(prompt_scores[i]))
-            for i, u in enumerate(chosen)
+            ScoredUnit(
+                u,
+                texts[i],
+                float(text_scores[i]),
+                float(prompt_scores[i]),
+                self.sentence_vectors[row],
+            )
+            for i, (u, row) in enumerate(zip(chosen, rows, strict=True))
         ]
+
+
+class ScoredUnit(NamedTuple):
+    """A unit with its vectors and its similarities to a question."""
+
+    unit: Unit
+    vector: np.ndarray
+    similarity: float  # the question against the unit's text
+    prompt_similarity: float  # ... against its authored question or misreading
+    sentence_vectors: np.ndarray  # one row per sentence said, none for a single sentence
+
+
+def _split(matrix: np.ndarray, counts: list[int]) -> list[np.ndarray]:
+    """``matrix``'s rows in consecutive groups of ``counts``."""
+    return np.split(matrix, np.cumsum(counts)[:-1]) if counts else []

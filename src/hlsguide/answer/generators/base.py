@@ -28,6 +28,8 @@ class Candidate:
     document_rank: int = 0  # where its document first appears among the passages (0 = top)
     centrality: float = 0.0  # ... against its document's mean unit (set by the composer)
     learned: float = 0.0  # the unit ranker's term (set by the composer, see answer.ranker)
+    # One row per sentence as said (corpus.units.said_spans) for a unit of several; else none.
+    sentence_vectors: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

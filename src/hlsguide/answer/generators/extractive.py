@@ -35,7 +35,7 @@ from hlsguide.corpus.units import (
     leans_back,
     opens_imperative,
     run_in_title_end,
-    sentence_spans,
+    said_spans,
 )
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.injection import InjectionDetector, directs_the_answer, load_detector
@@ -267,6 +267,8 @@ class _Composer:
     quotes: dict[int, str] = field(default_factory=dict)
     said: list[np.ndarray] = field(default_factory=list)
     said_words: list[set[str]] = field(default_factory=list)
+    # The sentences said of units of several (their units' vectors are in ``said``).
+    said_sentences: list[np.ndarray] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
     sources: dict[str, int] = field(default_factory=dict)
 
@@ -287,7 +289,11 @@ class _Composer:
         return locate(candidate.unit.document_id, start)
 
     def duplicate(self, words: set[str], vector: np.ndarray | None = None) -> bool:
-        if vector is not None and any(float(vector @ v) >= DUPLICATE_COSINE for v in self.said):
+        """Whether a unit or sentence (its content words, its vector when known) says again
+        what a unit or sentence already said says."""
+        if vector is not None and any(
+            float(vector @ v) >= DUPLICATE_COSINE for v in [*self.said, *self.said_sentences]
+        ):
             return True
         return any(
             len(words & w) / max(1, min(len(words), len(w))) >= DUPLICATE_WORDS
@@ -345,14 +351,16 @@ class _Composer:
         unit = candidate.unit
         lines: list[str] = []
         words_of_unit: list[set[str]] = []
-        spans = sentence_spans(unit.text)
+        vectors_of_unit: list[np.ndarray] = []
         # A run-in title ("**1. Invest in relationships.** Fund ...") heads the sentence after
         # it: "Invest in relationships: Fund ...".
+        spans = said_spans(unit.text)
         title_end = run_in_title_end(unit.text)
-        if title_end:
-            after = [span for span in spans if span[1] > title_end]
-            spans = [(0, after[0][1]), *after[1:]]
-        for start, end in spans:
+        sentence_vectors = candidate.sentence_vectors
+        if sentence_vectors is None or len(sentence_vectors) != len(spans):
+            sentence_vectors = None
+        for k, (start, end) in enumerate(spans):
+            vector = sentence_vectors[k] if sentence_vectors is not None else None
             raw = unit.text[start:end]
             text = display_text(without_cross_references(raw))
             if title_end and start == 0:
@@ -360,7 +368,11 @@ class _Composer:
                 rest = display_text(without_cross_references(unit.text[title_end:end]))
                 text = f"{heading.rstrip(' .!?:')}: {rest.strip()}"
             words = content_words(text)
-            if len(text.split()) < MIN_WORDS or self.duplicate(words) or directs_the_answer(text):
+            if (
+                len(text.split()) < MIN_WORDS
+                or self.duplicate(words, vector)
+                or directs_the_answer(text)
+            ):
                 if lines:
                     break  # what follows may lean on the sentence left out
                 continue
@@ -381,11 +393,14 @@ class _Composer:
                 text += "."
             lines.append(f"{text[:-1]} [{n}]{text[-1]}")
             words_of_unit.append(words)
+            if vector is not None:
+                vectors_of_unit.append(vector)
         if lines:
             self.used.add(unit.id)
             self.sources[unit.document_id] = self.sources.get(unit.document_id, 0) + 1
             self.said.append(candidate.vector)
             self.said_words.extend(words_of_unit)
+            self.said_sentences.extend(vectors_of_unit)
         return lines
 
 

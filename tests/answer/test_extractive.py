@@ -60,6 +60,23 @@ def _request(question: str, kind: str, flags: tuple[str, ...] = ()) -> Generatio
     return GenerationRequest(question=question, lens=lens, passages=[])
 
 
+def _placed(text: str) -> GenerationRequest:
+    """A request whose every unit lies in one chunk holding ``text``."""
+    chunk = Chunk(
+        id="doc#0",
+        document_id="doc",
+        title="doc",
+        kind="concept",
+        text=text,
+        source_path="doc.md",
+        start=0,
+        end=len(text),
+        token_count=60,
+        content_hash="x",
+    )
+    return dataclasses.replace(_request("Q?", "general"), locate=lambda _doc, _at: chunk)
+
+
 def test_units_that_state_their_documents_theme_are_central():
     top = [_candidate("top", 0, [1, 0.1, 0]), _candidate("top", 0, [1, -0.1, 0])]
     aside = _candidate("top", 0, [0, 0, 1])
@@ -210,20 +227,7 @@ def test_each_unit_is_judged_once_and_a_flagged_one_is_never_lifted(real_embedde
 )
 def test_a_run_in_title_heads_its_sentence_without_its_number(text, said):
     candidate = _candidate("doc", 0, [1.0, 0.0], text=text)
-    chunk = Chunk(
-        id="doc#0",
-        document_id="doc",
-        title="doc",
-        kind="concept",
-        text=text,
-        source_path="doc.md",
-        start=0,
-        end=len(text),
-        token_count=40,
-        content_hash="x",
-    )
-    request = dataclasses.replace(_request("Q?", "general"), locate=lambda _doc, _at: chunk)
-    assert _Composer(request, []).render(candidate) == [said]
+    assert _Composer(_placed(text), []).render(candidate) == [said]
 
 
 def test_a_flagged_claim_is_corrected_by_a_misreading_making_a_disputed_claim_too():
@@ -293,19 +297,6 @@ def test_a_sentence_rewording_one_already_said_is_not_said_again():
     again = "The first cohort saw reconvictions 8.4% below those of the comparison group."
     later = "Investors were repaid their capital with a return of about 3% a year."
     text = f"{first} {aside} {later} {again}"
-    chunk = Chunk(
-        id="doc#0",
-        document_id="doc",
-        title="doc",
-        kind="concept",
-        text=text,
-        source_path="doc.md",
-        start=0,
-        end=len(text),
-        token_count=60,
-        content_hash="x",
-    )
-    request = dataclasses.replace(_request("Q?", "general"), locate=lambda _doc, _at: chunk)
 
     def unit(body: str, vector: list[float], sentences: list[list[float]] | None = None):
         c = _candidate("doc", 0, vector, text=body)
@@ -321,7 +312,7 @@ def test_a_sentence_rewording_one_already_said_is_not_said_again():
     pair = unit(f"{first} {aside}", [1, 1, 0], [[1, 0, 0], [0, 1, 0]])
     reworded = unit(again, [0.99, 0.0, 0.14])
     trailing = unit(f"{later} {again}", [0, 0.2, 1], [[0, 0, 1], [0.99, 0.0, 0.14]])
-    composer = _Composer(request, [])
+    composer = _Composer(_placed(text), [])
     assert len(composer.render(pair)) == 2
     # As a whole, the pair is far from the reworded sentence (cosine 0.70); its first is not.
     assert composer.render(reworded) == []

@@ -95,6 +95,11 @@ def test_sentences_keep_abbreviations_and_citations_together():
         ("Keep them safe to fail and small enough to stop.", True),
         ("Use this checklist at the start of every redesign.", False),
         ("Make it clear to staff that they may try things.", False),
+        # A pronoun subject after an opening phrase that names no one.
+        ("Drawing on interviews with officials, he concluded that gaming was common.", True),
+        ("Speaking as chief executive, she described stewardship as guardianship.", True),
+        ("When providers are paid on results, they have reasons to game.", False),
+        ("In 2019, Plymouth let its alliance contract.", False),
     ],
 )
 def test_a_sentence_leans_back_when_it_needs_the_one_before(sentence, leans):

@@ -79,6 +79,14 @@ _BACK_REFERENCE = re.compile(
     r"|\b(?:as|the|see) above\b|\bthe (?:former|latter)\b",
     re.IGNORECASE,
 )
+# A subject pronoun after an opening phrase that names no one ("Drawing on interviews with
+# officials, he concluded ...", "Speaking as chief executive, she described ..."); not after a
+# clause with a subject of its own ("When providers are paid on results, they ...").
+_PRONOUN_SUBJECT = re.compile(
+    r"^(?!(?:when|whenever|if|as|because|once|while|where|although|though|after|before|since|"
+    r"unless|until)\b)[^,.;:]{2,90},\s+(?:he|she|they)\b",
+    re.IGNORECASE,
+)
 # An order's object that points back: "it", "them", or "this"/"that"/"these"/"those" standing
 # alone (followed by a preposition, a conjunction or a stop, not by a noun: "Use this when" but
 # not "Use this checklist"); "Make it clear" has no antecedent.
@@ -261,12 +269,14 @@ def opens_dangling(text: str) -> bool:
 
 def leans_back(text: str) -> bool:
     """Whether ``text`` needs the sentence before it: it opens with a pronoun or connective,
-    its first sentence refers back ("the first of these", "as above"), or it is an order whose
-    object is a pronoun ("Treat this as the coalition's own claim", "Use it when ...")."""
+    its first sentence refers back ("the first of these", "as above") or names its subject only
+    by a pronoun after an opening phrase ("Drawing on interviews, he concluded ..."), or it is
+    an order whose object is a pronoun ("Treat this as the coalition's own claim")."""
     first = next(iter(sentences(text)), "")
     return (
         opens_dangling(text)
         or bool(_BACK_REFERENCE.search(first))
+        or bool(_PRONOUN_SUBJECT.match(display_text(first)))
         or (opens_imperative(first) and bool(_PRONOUN_OBJECT.match(display_text(first))))
     )
 

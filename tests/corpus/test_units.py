@@ -100,6 +100,11 @@ def test_sentences_keep_abbreviations_and_citations_together():
         ("Speaking as chief executive, she described stewardship as guardianship.", True),
         ("When providers are paid on results, they have reasons to game.", False),
         ("In 2019, Plymouth let its alliance contract.", False),
+        # An opening phrase built on a bare demonstrative.
+        ("From this, HLS writers argue that outcome targets produce gaming.", True),
+        ("Beyond that, the early lessons are about sequence.", True),
+        ("In this way the alliance shares risk.", True),
+        ("From this guide, commissioners can take three steps.", False),
     ],
 )
 def test_a_sentence_leans_back_when_it_needs_the_one_before(sentence, leans):

@@ -76,7 +76,11 @@ DANGLING_OPENERS = frozenset(
 # antecedent is often in the same sentence ("ask providers what each of them learned").
 _BACK_REFERENCE = re.compile(
     r"\b(?:of|among) (?:these|those)\b(?!\s+(?:who|whom|whose|that|which|using|in|at|with)\b)"
-    r"|\b(?:as|the|see) above\b|\bthe (?:former|latter)\b",
+    r"|\b(?:as|the|see) above\b|\bthe (?:former|latter)\b"
+    # An opening phrase built on a bare demonstrative: "From this, ...", "Beyond that, ...".
+    r"|^\W*(?:from|despite|beyond|besides|after|because of|given|with|without|for|in|on|"
+    r"apart from) (?:this|that|these|those|it|them)\s*,"
+    r"|^\W*in (?:this|that|such a) (?:way|case|sense)\b",
     re.IGNORECASE,
 )
 # A subject pronoun after an opening phrase that names no one ("Drawing on interviews with

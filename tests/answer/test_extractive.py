@@ -12,6 +12,8 @@ from hlsguide.answer.generators.extractive import (
     CENTRALITY,
     CLAIM_QUESTION_MATCH,
     CORRECTION_FLAGS,
+    SECTION_UNITS,
+    SUPPORT_UNITS,
     ExtractiveGenerator,
     _Composer,
     closeness,
@@ -317,3 +319,78 @@ def test_a_sentence_rewording_one_already_said_is_not_said_again():
     # As a whole, the pair is far from the reworded sentence (cosine 0.70); its first is not.
     assert composer.render(reworded) == []
     assert composer.render(trailing) == [f"{later[:-1]} [1]."]
+
+
+_CONCEPTS = [
+    "Outcomes emerge from whole systems of people and organisations working together.",
+    "Targets for complex outcomes invite gaming, as the NHS ambulance figures showed.",
+    "Trust between funders and providers grows when reporting demands are kept light.",
+    "Frontline workers need discretion to shape support around each person they meet.",
+    "Learning cycles connect what practitioners notice with decisions made by managers.",
+    "Payment by results moves financial risk onto smaller voluntary sector providers.",
+    "Alliance contracts let a council share decisions with every member organisation.",
+    "Pooled budgets remove the arguments about which agency pays for which service.",
+    "Peer review between councils surfaces lessons that inspection regimes often miss.",
+    "System stewards tend the conditions in which local services can collaborate well.",
+    "Strengths-based practice starts from what a person can already do for themselves.",
+    "Failure demand is work caused by something not having been done right first time.",
+    "Listening exercises in Plymouth heard from hundreds of residents over four months.",
+    "Grant makers in the open and trusting network publish how quickly they will decide.",
+]
+_CASES = [
+    "Gateshead phoned residents in council tax arrears to ask what help they needed.",
+    "Wigan's Deal gave staff permission to try things without fear of being blamed.",
+]
+_STEPS = [
+    "Map who already works with the people the service is meant to reach.",
+    "Agree with providers which stories of change you will review each quarter.",
+    "Fund a learning partner to run reflective sessions across organisations.",
+]
+
+
+@pytest.fixture(scope="module")
+def answer_with(real_embedder):
+    """An answer composed from the concept units above, plus the cases and steps asked for."""
+    texts = [*_CONCEPTS, *_CASES, *_STEPS]
+    request = _placed(" ".join(texts))
+    vectors = dict(zip(texts, real_embedder.embed_documents(texts), strict=True))
+    generator = ExtractiveGenerator(real_embedder)
+
+    def answer(cases: bool, steps: bool) -> dict[str, int]:
+        candidates = [
+            _candidate(f"concept-{i}", 0, vectors[t], 0.6 - i / 100, "key_point", t)
+            for i, t in enumerate(_CONCEPTS)
+        ]
+        if cases:
+            candidates += [
+                _candidate(f"case-{i}", 1, vectors[t], 0.5, "key_point", t, doc_kind="case")
+                for i, t in enumerate(_CASES)
+            ]
+        if steps:
+            candidates += [_candidate("practice", 1, vectors[t], 0.5, "step", t) for t in _STEPS]
+        markdown = generator.generate(dataclasses.replace(request, candidates=candidates)).markdown
+        return {
+            block.split("\n")[0]: block.count("\n- ")
+            for block in markdown.split("### ")[1:]
+            if block.count("\n- ")
+        }
+
+    return answer
+
+
+def test_key_points_take_the_places_the_other_sections_leave_empty(answer_with):
+    """About as many bullets whatever the sections: with neither cases nor steps retrieved,
+    their five places go to "Key points"."""
+    full = answer_with(cases=True, steps=True)
+    assert full == {
+        "Key points": SUPPORT_UNITS,
+        "What others did": SECTION_UNITS["case"],
+        "What to try next": SECTION_UNITS["steps"],
+    }
+    assert answer_with(cases=False, steps=True) == {
+        "Key points": SUPPORT_UNITS + SECTION_UNITS["case"],
+        "What to try next": SECTION_UNITS["steps"],
+    }
+    assert answer_with(cases=False, steps=False) == {
+        "Key points": SUPPORT_UNITS + SECTION_UNITS["case"] + SECTION_UNITS["steps"]
+    }

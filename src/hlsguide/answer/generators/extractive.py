@@ -4,13 +4,14 @@ The answer leads with the direct answer: an authored answer to a closely matchin
 a claim check the correction of the matching misreading, else the best key point (a
 definition first for a definition question). Sections follow only when units of their own kind
 exist: "What this means in a complex system" when the lens flagged a framing, "What others did"
-from case documents, "What to try next" from imperative steps. Support is chosen by closeness
-to the question (raised, in the best-retrieved documents, by how central a unit is to its
-document, and by the unit ranker learned from questions with their key facts), less closeness
-to what is already said and to sources already used (maximal marginal relevance). Units come
-whole (a bound sentence pair stays a pair), near-duplicates are dropped, and every sentence is
-cited to the passage holding it; a unit found outside the retrieved passages brings its chunk
-as a passage.
+from case documents, "What to try next" from imperative steps; the places those two leave
+empty go to "Key points", so an answer holds about as many bullets whichever sections it has.
+Support is chosen by closeness to the question (raised, in the best-retrieved documents, by how
+central a unit is to its document, and by the unit ranker learned from questions with their key
+facts), less closeness to what is already said and to sources already used (maximal marginal
+relevance). Units come whole (a bound sentence pair stays a pair), near-duplicates are dropped,
+and every sentence is cited to the passage holding it; a unit found outside the retrieved
+passages brings its chunk as a passage.
 """
 
 from __future__ import annotations
@@ -80,8 +81,11 @@ AUTHORED_BONUS = {"key_point": 0.06, "question": 0.04, "misreading": 0.02, "step
 DUPLICATE_COSINE = 0.82
 DUPLICATE_WORDS = 0.6
 MIN_WORDS = 6
-# Supporting units listed under "Key points" after the short answer.
+# Supporting units listed under "Key points" after the short answer, plus the places of
+# SHARED_PLACES left empty: an answer holds about as many bullets whichever sections it has
+# (a framing flagged adds its own section).
 SUPPORT_UNITS = 6
+SHARED_PLACES = ("case", "steps")
 # "In short" stops taking supporting units once it holds this many sentences.
 SHORT_SENTENCES = 3
 # A claim or a question about evidence is answered with a verdict first.
@@ -91,6 +95,11 @@ VERDICT_KINDS = ("claim_check", "evidence")
 # with a correction first, never "Yes": a "Yes" verdict answers some other question.
 CORRECTION_FLAGS = ("rct_proof", "cost_saving", "overclaim", "dropping_safeguards", "ranking")
 SECTION_UNITS = {"reframe": 3, "case": 2, "steps": 3}
+SECTION_HEADINGS = {
+    "reframe": "What this means in a complex system",
+    "case": "What others did",
+    "steps": "What to try next",
+}
 # Verdicts on this many units are remembered (a corpus and its uploads hold far fewer).
 MAX_JUDGED_UNITS = 200_000
 # A lead-in of at most this many words before ": " is an item's title ("Devolve decisions: ...").
@@ -610,31 +619,37 @@ class ExtractiveGenerator:
             body += more[0]
         if body:
             blocks.append("### In short\n\n" + " ".join(body))
-        if points := composer.pick(backing, SUPPORT_UNITS, opening=without_verdict):
-            blocks.append("### Key points\n\n" + "\n".join(f"- {' '.join(p)}" for p in points))
-
         reframe_docs = set(request.lens.also_retrieve) if request.lens.reframe_flags else set()
         actions, in_order = steps(request, pool)
-        sections = [
-            (
-                "What this means in a complex system",
+        sections = {
+            "reframe": (
                 [c for c in pool if c.unit.document_id in reframe_docs and c.unit.kind != "step"],
-                SECTION_UNITS["reframe"],
                 True,
             ),
-            (
-                "What others did",
+            "case": (
                 [c for c in pool if c.unit.doc_kind == "case" and c.unit.kind == "key_point"],
-                SECTION_UNITS["case"],
                 True,
             ),
-            ("What to try next", actions, SECTION_UNITS["steps"], not in_order),
-        ]
-        for heading, candidates, limit, ranked in sections:
-            opening = imperative if heading == "What to try next" else without_verdict
-            if items := composer.pick(candidates, limit, ranked, opening):
+            "steps": (actions, not in_order),
+        }
+        # Sections are filled first, so "Key points" can take the places that "What others
+        # did" and "What to try next" leave empty.
+        filled = {
+            key: composer.pick(
+                candidates,
+                SECTION_UNITS[key],
+                ranked,
+                imperative if key == "steps" else without_verdict,
+            )
+            for key, (candidates, ranked) in sections.items()
+        }
+        spare = sum(SECTION_UNITS[key] - len(filled[key]) for key in SHARED_PLACES)
+        if points := composer.pick(backing, SUPPORT_UNITS + spare, opening=without_verdict):
+            blocks.append("### Key points\n\n" + "\n".join(f"- {' '.join(p)}" for p in points))
+        for key, items in filled.items():
+            if items:
                 bullets = "\n".join(f"- {' '.join(lines)}" for lines in items)
-                blocks.append(f"### {heading}\n\n{bullets}")
+                blocks.append(f"### {SECTION_HEADINGS[key]}\n\n{bullets}")
         return Draft(
             markdown="\n\n".join(blocks), quotes=composer.quotes, passages=composer.passages
         )

@@ -19,6 +19,7 @@ from hlsguide.answer.generators.extractive import (
     closeness,
     imperative,
     lead,
+    list_items,
     subject,
     supporting,
     with_centrality,
@@ -394,3 +395,66 @@ def test_key_points_take_the_places_the_other_sections_leave_empty(answer_with):
     assert answer_with(cases=False, steps=False) == {
         "Key points": SUPPORT_UNITS + SECTION_UNITS["case"] + SECTION_UNITS["steps"]
     }
+
+
+def test_a_question_asking_for_a_list_gets_its_items_in_order_each_whole():
+    """ "What are the three principles?": the three titled items under one heading, in the
+    document's order, each with the sentence that completes it; not the two-item list under
+    another heading, though it is closer to the question."""
+    principles = (
+        "- **Human.** Public service exists to support freedom and flourishing. Support is "
+        "bespoke.\n- **Learning.** Services improve by learning and adapting.\n- **Systems.** "
+        "Outcomes come from whole systems of organisations."
+    )
+    pair = "**Shared purpose.** Partners agree what they are for.\n**Trust.** It is earned slowly."
+    text = f"{principles}\n\n{pair}"
+    headings = {0: "The three principles", len(principles): "Two conditions"}
+
+    def locate(_doc, at):
+        start = max(s for s in headings if s <= at)
+        end = min([s for s in headings if s > at] or [len(text)])
+        return Chunk(
+            id=f"doc#{start}",
+            document_id="doc",
+            title="doc",
+            kind="concept",
+            text=text[start:end],
+            source_path="doc.md",
+            heading_path=[headings[start]],
+            start=start,
+            end=end,
+            token_count=60,
+            content_hash="x",
+        )
+
+    def unit(body: str, similarity: float) -> Candidate:
+        c = _candidate("doc", 0, [1, similarity, 0], similarity, text=body)
+        start = text.index(body)
+        return dataclasses.replace(
+            c, unit=c.unit.model_copy(update={"start": start, "end": start + len(body)})
+        )
+
+    bodies = [
+        "**Human.** Public service exists to support freedom and flourishing.",
+        "Support is bespoke.",
+        "**Learning.** Services improve by learning and adapting.",
+        "**Systems.** Outcomes come from whole systems of organisations.",
+        "**Shared purpose.** Partners agree what they are for.",
+        "**Trust.** It is earned slowly.",
+    ]
+    similarities = [0.3, 0.3, 0.3, 0.4, 0.4, 0.4]
+    candidates = [unit(b, s) for b, s in zip(bodies, similarities, strict=True)]
+    request = dataclasses.replace(_request("What are the three principles?", "list"), locate=locate)
+    items = list_items(request, candidates)
+    assert [[c.unit.text for c in item] for item in items] == [
+        [bodies[0], bodies[1]],
+        [bodies[2]],
+        [bodies[3]],
+    ]
+    assert (
+        list_items(dataclasses.replace(request, question="What are the principles?"), candidates)[
+            0
+        ][0].unit.text
+        == bodies[4]
+    )
+    assert list_items(_request("What is HLS?", "definition"), candidates) == []

@@ -167,7 +167,9 @@ def test_the_lexicon_is_data(real_embedder, tmp_path):
         ("What is the relational state?", "definition"),
         ("What does failure demand mean?", "definition"),
         # A question asking for a list or for evidence is not asking for a definition.
-        ("What are the three core principles?", "general"),
+        ("What are the three core principles?", "list"),
+        ("Someone mentioned 'four types of complexity'. What are they?", "list"),
+        ("What are the main risks of payment by results?", "list"),
         ("What are the stages of a learning cycle?", "how_to"),
         ("What is the impact of HLS on outcomes?", "evidence"),
         ("What are the main differences between OBA and HLS?", "comparison"),

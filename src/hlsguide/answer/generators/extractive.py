@@ -102,6 +102,17 @@ SECTION_HEADINGS = {
 }
 # Verdicts on this many units are remembered (a corpus and its uploads hold far fewer).
 MAX_JUDGED_UNITS = 200_000
+# A question asking for a list gets the items of at most this many.
+LIST_ITEMS = 8
+# An item is its titled unit and what follows it in its paragraph, this many units at most.
+ITEM_UNITS = 3
+_COUNT = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\b", re.IGNORECASE)
+_NUMBERS = {
+    w: n
+    for n, w in enumerate(
+        ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], 2
+    )
+}
 # A lead-in of at most this many words before ": " is an item's title ("Devolve decisions: ...").
 TITLE_WORDS = 5
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
@@ -559,6 +570,52 @@ def steps(request: GenerationRequest, pool: list[Candidate]) -> tuple[list[Candi
     return actions, False
 
 
+def list_items(request: GenerationRequest, candidates: list[Candidate]) -> list[list[Candidate]]:
+    """For a question asking for a list ("What are the three principles?"), the items of the
+    list that answers it, in their document's order: each a unit opening with a run-in title
+    ("**Human.** ...") under one heading of a best-retrieved document, with the units that
+    follow it on the same line or paragraph (at most ITEM_UNITS in all). Of several such
+    lists, one of the size the question names, then the most relevant. Empty for any other
+    question, or when no such list was retrieved."""
+    if request.lens.kind != "list" or request.locate is None:
+        return []
+    placed = sorted(
+        (c for c in candidates if c.document_rank < TOP_DOCUMENTS and usable(c)),
+        key=lambda c: (c.unit.document_id, c.unit.start),
+    )
+    lists: dict[tuple[str, str], list[list[Candidate]]] = {}
+    item: list[Candidate] = []
+    for c in placed:
+        chunk = request.locate(c.unit.document_id, c.unit.start)
+        if chunk is None:
+            item = []
+        elif run_in_title_end(c.unit.text):
+            item = [c]
+            lists.setdefault((c.unit.document_id, chunk.heading), []).append(item)
+        elif item and len(item) < ITEM_UNITS and _continues(item[-1], c, chunk):
+            item.append(c)
+        else:
+            item = []
+    found = [items for items in lists.values() if 1 < len(items) <= LIST_ITEMS]
+    if not found:
+        return []
+    count = _COUNT.search(request.question)
+    named = count.group(1).lower() if count else ""
+    size = int(named) if named.isdigit() else _NUMBERS.get(named, 0)
+    return max(
+        found,
+        key=lambda items: (len(items) == size, sum(relevance(i[0]) for i in items) / len(items)),
+    )
+
+
+def _continues(before: Candidate, after: Candidate, chunk: Chunk) -> bool:
+    """Whether ``after`` follows ``before`` in the same line or paragraph of ``chunk``."""
+    if before.unit.document_id != after.unit.document_id or before.unit.end < chunk.start:
+        return False
+    between = chunk.text[before.unit.end - chunk.start : after.unit.start - chunk.start]
+    return after.unit.start >= before.unit.end and "\n" not in between
+
+
 class ExtractiveGenerator:
     """Answers with units of the retrieved documents, led by the direct answer."""
 
@@ -600,6 +657,17 @@ class ExtractiveGenerator:
                 verdicts[key] = self._liftable[key] = not flag and not directs_the_answer(text)
         return [c for c, k in zip(candidates, keys, strict=True) if verdicts[k]]
 
+    @staticmethod
+    def render_item(composer: _Composer, units: list[Candidate]) -> list[str]:
+        """A list item's sentences, its title first; empty when its titled unit is not said."""
+        lines: list[str] = []
+        for k, unit in enumerate(units):
+            said = composer.render(unit, without_verdict)
+            if not said or (k == 0 and run_in_title_end(unit.unit.text) == 0):
+                break
+            lines += said
+        return lines
+
     def generate(self, request: GenerationRequest) -> Draft:
         scored = with_learned(with_centrality(request.candidates), self.ranker, request.vector)
         pool = self.liftable(candidate_pool(scored))
@@ -610,6 +678,13 @@ class ExtractiveGenerator:
         # question asks what the law requires: a legal question gets the guidance without it.
         opening = without_verdict if request.lens.has("legal_advice") else None
         body: list[str] = composer.render(first, opening) if first is not None else []
+        # A list's items are the answer to a question asking for one: taken before anything
+        # else can say one of them, listed first under "Key points".
+        listed = [
+            lines
+            for item in list_items(request, scored)
+            if (lines := self.render_item(composer, self.liftable(item)))
+        ]
         backing = supporting(request, pool)
         home = first.unit.document_id if first is not None else None
         # The direct answer, rounded out to a short paragraph; further support as bullets.
@@ -644,7 +719,8 @@ class ExtractiveGenerator:
             for key, (candidates, ranked) in sections.items()
         }
         spare = sum(SECTION_UNITS[key] - len(filled[key]) for key in SHARED_PLACES)
-        if points := composer.pick(backing, SUPPORT_UNITS + spare, opening=without_verdict):
+        room = max(0, SUPPORT_UNITS + spare - len(listed))
+        if points := listed + composer.pick(backing, room, opening=without_verdict):
             blocks.append("### Key points\n\n" + "\n".join(f"- {' '.join(p)}" for p in points))
         for key, items in filled.items():
             if items:

@@ -458,3 +458,14 @@ def test_a_question_asking_for_a_list_gets_its_items_in_order_each_whole():
         == bodies[4]
     )
     assert list_items(_request("What is HLS?", "definition"), candidates) == []
+
+
+def test_an_announcement_is_not_said_without_what_it_announced():
+    """Bound at indexing to the sentence after it, an announcement is said with it or not at
+    all: here what follows is too short to say."""
+    text = "Tudor's style of funding is flexible and open. It ran no fixed programmes."
+    composer = _Composer(_placed(text), [])
+    assert composer.render(_candidate("doc", 0, [1, 0], text=text)) == []
+    assert composer.quotes == {}
+    whole = "Tudor's style of funding is flexible and open. It has run no fixed programmes since."
+    assert len(_Composer(_placed(whole), []).render(_candidate("doc", 0, [1, 0], text=whole))) == 2

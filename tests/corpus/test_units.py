@@ -8,6 +8,7 @@ import pytest
 
 from hlsguide.corpus.checks import check_corpus, check_units, main, unit_totals
 from hlsguide.corpus.units import (
+    announces,
     leans_back,
     opens_imperative,
     parse_units,
@@ -109,6 +110,27 @@ def test_sentences_keep_abbreviations_and_citations_together():
 )
 def test_a_sentence_leans_back_when_it_needs_the_one_before(sentence, leans):
     assert leans_back(sentence) is leans
+
+
+@pytest.mark.parametrize(
+    ("sentence", "only_announces"),
+    [
+        ("Complexity theory separates two kinds of difficulty.", True),
+        ("Lowe turned the experience into research.", True),
+        ("The behaviours are grouped in three sets.", True),
+        # A cited claim, a figure, a lead-in and a full statement stand on their own.
+        ("Targets invite gaming [@bevan-hood2006].", False),
+        ("Gateshead phoned about 50 residents.", False),
+        ("The behaviours fall into three sets:", False),
+        (
+            "Plymouth City Council brought some twenty-five contracts for substance misuse "
+            "and homelessness into one alliance.",
+            False,
+        ),
+    ],
+)
+def test_a_short_uncited_sentence_may_only_announce_what_follows(sentence, only_announces):
+    assert announces(sentence) is only_announces
 
 
 def test_missing_sections_are_named():

@@ -23,6 +23,8 @@ def with_units(service, corpus_dir):
         "The alliance reported progress on the first of these within a year. "
         "That raises an obvious question: what changed for tenants?\n\n"
         "**1. Open budgets.** They let partners decide together where the money goes.\n\n"
+        "Complexity theory separates two kinds of difficulty. A complicated system can be "
+        "analysed and controlled by experts from outside.\n\n"
         "The figures below are as the alliance itself reported them to its board.\n\n"
         "By 2021 the alliance reported:\n\n- fewer evictions than in any year before it;\n"
         "- steadier tenancies for families.\n\n"
@@ -58,6 +60,10 @@ def test_candidate_sentences_bind_dangling_openers_and_skip_fragments(with_units
     # A sentence pointing back inside ("the first of these") also travels with its antecedent.
     assert any(
         t.startswith("The partners named three aims") and "first of these" in t for t in texts
+    )
+    # A paragraph's opening sentence that only announces the rest travels with what follows.
+    assert any(
+        t.startswith("Complexity theory separates") and t.endswith("from outside.") for t in texts
     )
     # A question leaning back is not a unit, nor part of one.
     assert not any("obvious question" in t for t in texts)

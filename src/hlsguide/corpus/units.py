@@ -113,6 +113,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # run-in title, the antecedent of the sentence after it, not a sentence of its own.
 RUN_IN_TITLE = re.compile(r"(\*\*|__)((?:(?!\1)[^\n]){1,120}?[.!?:])\1(?=\s+\S)")
 MAX_TITLE_WORDS = 12
+# A paragraph's opening sentence of at most this many words may only announce the rest.
+ANNOUNCEMENT_WORDS = 12
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,20 @@ def leans_back(text: str) -> bool:
         or bool(_BACK_REFERENCE.search(first))
         or bool(_PRONOUN_SUBJECT.match(display_text(first)))
         or (opens_imperative(first) and bool(_PRONOUN_OBJECT.match(display_text(first))))
+    )
+
+
+def announces(text: str) -> bool:
+    """Whether ``text``, opening a paragraph, only announces what the paragraph goes on to say
+    ("Complexity theory separates two kinds of difficulty.", "Lowe turned the experience into
+    research."): a short sentence that cites nothing, gives no figure and is no lead-in or
+    question. Alone it teases; with the sentence after it, it informs."""
+    shown = display_text(text)
+    return (
+        len(shown.split()) <= ANNOUNCEMENT_WORDS
+        and not CITATION_GROUP.search(text)
+        and not _DIGIT.search(shown)
+        and not shown.endswith((":", "?"))
     )
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from hlsguide.corpus.markup import citation_keys, display_text
 from hlsguide.corpus.units import (
     UNIT_SECTIONS,
+    announces,
     is_steps,
     leans_back,
     opens_imperative,
@@ -86,11 +87,19 @@ def _is_candidate(text: str) -> bool:
     )
 
 
+def _bindable(block: str, kept: tuple[int, int], end: int) -> bool:
+    """Whether the sentence ending at ``end`` may join the unit ``kept``: the two stay short,
+    and the sentence is no question or lead-in ("That raises a question: ...?")."""
+    return len(block[kept[0] : end].split()) <= MAX_BOUND_WORDS and not display_text(
+        block[kept[1] : end]
+    ).endswith((":", "?"))
+
+
 def _block_sentences(
     section_text: str, block_start: int, block_end: int
 ) -> Iterator[tuple[int, int]]:
     """(start, end) in ``section_text`` of each candidate of one block, dangling openers bound
-    backwards."""
+    backwards and an opening sentence that only announces the rest bound forwards."""
     block = section_text[block_start:block_end]
     kept: tuple[int, int] | None = None
     title_end = run_in_title_end(block)
@@ -98,16 +107,19 @@ def _block_sentences(
     if title_end and spans:
         # The title is its sentence's antecedent: the two are one unit.
         spans[0] = (0, spans[0][1])
-    for start, end in spans:
+    announcing = len(spans) > 1 and not title_end and announces(block[slice(*spans[0])])
+    for k, (start, end) in enumerate(spans):
         text = block[start:end]
+        if announcing and k == 1:
+            # The announcement goes with the sentence that says what it announced, or not
+            # at all.
+            if kept is not None and _bindable(block, kept, end):
+                kept = (kept[0], end)
+                continue
+            kept = None
         if leans_back(text):
-            # Bound to the sentence before it, or dropped when that was not a unit; a
-            # question or lead-in ("That raises a question: ...?") is never bound.
-            if (
-                kept is not None
-                and len(block[kept[0] : end].split()) <= MAX_BOUND_WORDS
-                and not display_text(text).endswith((":", "?"))
-            ):
+            # Bound to the sentence before it, or dropped when that was not a unit.
+            if kept is not None and _bindable(block, kept, end):
                 kept = (kept[0], end)
             else:
                 if kept is not None:

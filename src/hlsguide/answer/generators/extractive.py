@@ -33,6 +33,7 @@ from hlsguide.corpus.markup import (
     without_cross_references,
 )
 from hlsguide.corpus.units import (
+    announces,
     leans_back,
     opens_imperative,
     run_in_title_end,
@@ -369,7 +370,8 @@ class _Composer:
         if candidate.unit.id in self.used or self.duplicate(set(), candidate.vector):
             return []
         unit = candidate.unit
-        lines: list[str] = []
+        # Each sentence to say, with the chunk and exact text it is cited to.
+        lines: list[tuple[str, Chunk, str]] = []
         words_of_unit: list[set[str]] = []
         vectors_of_unit: list[np.ndarray] = []
         # A run-in title ("**1. Invest in relationships.** Fund ...") heads the sentence after
@@ -407,21 +409,27 @@ class _Composer:
             quote = raw[: marker.start()].rstrip() if marker else raw
             if quote not in chunk.text:
                 break  # a quote must be exact, or the sentence is not said
-            n = self.passage_number(chunk)
-            self.quotes.setdefault(n, quote)
-            if text[-1] not in ".!?":
-                text += "."
-            lines.append(f"{text[:-1]} [{n}]{text[-1]}")
+            lines.append((text, chunk, quote))
             words_of_unit.append(words)
             if vector is not None:
                 vectors_of_unit.append(vector)
+        if len(lines) == 1 < len(spans) and not title_end and announces(unit.text[: spans[0][1]]):
+            return []  # an announcement without what it announced says nothing
         if lines:
             self.used.add(unit.id)
             self.sources[unit.document_id] = self.sources.get(unit.document_id, 0) + 1
             self.said.append(candidate.vector)
             self.said_words.extend(words_of_unit)
             self.said_sentences.extend(vectors_of_unit)
-        return lines
+        return [self.cite(text, chunk, quote) for text, chunk, quote in lines]
+
+    def cite(self, text: str, chunk: Chunk, quote: str) -> str:
+        """``text`` as said, ending with the marker of the passage holding ``quote``."""
+        n = self.passage_number(chunk)
+        self.quotes.setdefault(n, quote)
+        if text[-1] not in ".!?":
+            text += "."
+        return f"{text[:-1]} [{n}]{text[-1]}"
 
 
 def relevance(candidate: Candidate) -> float:

@@ -38,15 +38,17 @@ def _candidate(
     text: str = "A sentence long enough to be said.",
     prompt_similarity: float = 0.0,
     doc_kind: str = "concept",
+    title: str | None = None,
+    start: int = 0,
 ):
     unit = Unit(
         id=f"{document}~{vector}~{text}",
         document_id=document,
         kind=kind,
         text=text,
-        start=0,
-        end=len(text),
-        title=document,
+        start=start,
+        end=start + len(text),
+        title=title or document,
         doc_kind=doc_kind,
         prompt="A question?" if kind in ("question", "misreading") else None,
     )
@@ -469,3 +471,42 @@ def test_an_announcement_is_not_said_without_what_it_announced():
     assert composer.quotes == {}
     whole = "Tudor's style of funding is flexible and open. It has run no fixed programmes since."
     assert len(_Composer(_placed(whole), []).render(_candidate("doc", 0, [1, 0], text=whole))) == 2
+
+
+def test_a_named_subject_is_introduced_by_its_own_documents_first_key_point():
+    """ "What is the Plymouth Alliance?": no unit defines all of it. The case about it opens
+    the answer with its first key point, not a definition of alliances in general, nor a
+    verb of definition found in a second sentence."""
+    general = _candidate(
+        "alliance-contracting",
+        0,
+        [1, 0, 0],
+        0.7,
+        "key_point",
+        "In an alliance the commissioner is a member with an equal say.",
+    )
+    second_sentence = _candidate(
+        "procurement",
+        0,
+        [0, 0, 1],
+        0.8,
+        "question",
+        "Plymouth used a negotiated procedure for its alliance. Which suits you is for officers.",
+    )
+    title = "Plymouth Alliance (complex needs alliance contract)"
+    case = [
+        _candidate("plymouth-alliance", 1, [0, 1, i], sim, "key_point", text, title=title, start=at)
+        for i, (text, sim, at) in enumerate(
+            [
+                ("Plymouth City Council replaced 25 contracts with one alliance.", 0.5, 10),
+                ("Sources disagree on the Plymouth Alliance's size and term.", 0.7, 90),
+            ]
+        )
+    ]
+    request = _request("What is the Plymouth Alliance?", "definition")
+    assert lead(request, [general, second_sentence, *case]) is case[0]
+    # A definition of the whole subject still comes first.
+    defined = _candidate(
+        "plymouth-alliance", 1, [1, 1, 1], 0.4, text="The Plymouth Alliance is one contract."
+    )
+    assert lead(request, [general, second_sentence, *case, defined]) is defined

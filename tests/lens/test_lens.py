@@ -170,6 +170,7 @@ def test_the_lexicon_is_data(real_embedder, tmp_path):
         ("What are the three core principles?", "list"),
         ("Someone mentioned 'four types of complexity'. What are they?", "list"),
         ("What are the main risks of payment by results?", "list"),
+        ("What are Lankelly Chase's System Behaviours?", "list"),
         ("What are the stages of a learning cycle?", "how_to"),
         ("What is the impact of HLS on outcomes?", "evidence"),
         ("What are the main differences between OBA and HLS?", "comparison"),

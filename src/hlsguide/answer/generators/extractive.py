@@ -114,6 +114,9 @@ _NUMBERS = {
         ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], 2
     )
 }
+# A unit naming at least this share of a definition question's subject before its verb of
+# definition may define it, when no unit names all of it.
+HALF_DEFINED = 0.5
 # A lead-in of at most this many words before ": " is an item's title ("Devolve decisions: ...").
 TITLE_WORDS = 5
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
@@ -466,19 +469,20 @@ def subject(question: str) -> set[str]:
     return content_words(next(g for g in match.groups() if g)) if match else set()
 
 
-def defines(candidate: Candidate, words: set[str]) -> bool:
-    """Whether the unit defines something: a verb of definition in its first clause, and
-    (when the question names its subject) at least half the subject's words before it."""
+def definition_share(candidate: Candidate, words: set[str]) -> float:
+    """How far the unit defines what a definition question asks about: 0 unless its first
+    clause (up to a comma or the end of its first sentence) has a verb of definition, else the
+    share of the subject's ``words`` before that verb (1 when the question names none)."""
     text = display_text(candidate.unit.text)
     if candidate.unit.kind not in ("key_point", "question", "sentence") or _VERDICT.match(text):
-        return False
-    head = _DEFINITION.search(text.split(",")[0])
+        return 0.0
+    clause = re.split(r",|(?<=[.!?])\s", text, maxsplit=1)[0]
+    head = _DEFINITION.search(clause)
     if head is None:
-        return False
+        return 0.0
     if not words:
-        return True
-    found = content_words(text[: head.start()])
-    return 2 * len(words & found) >= len(words) and bool(words & found)
+        return 1.0
+    return len(words & content_words(text[: head.start()])) / len(words)
 
 
 def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
@@ -528,9 +532,26 @@ def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
             return max(answers, key=lambda c: c.prompt_similarity)
     if kind == "definition":
         named = subject(request.question)
-        definitions = [c for c in pool if defines(c, named)]
-        if definitions:
-            return max(definitions, key=relevance)
+        shares = [definition_share(c, named) for c in pool]
+        defining = [c for c, share in zip(pool, shares, strict=True) if share == 1.0]
+        if defining:
+            return max(defining, key=relevance)
+        # A subject one of the best-retrieved documents is about ("What is the Plymouth
+        # Alliance?") is introduced by that document's first key point (its author's opening
+        # statement) rather than by a definition of part of its name ("In an alliance ...").
+        about = [
+            c
+            for c in pool
+            if named
+            and c.unit.kind == "key_point"
+            and c.document_rank < TOP_DOCUMENTS
+            and named <= content_words(c.unit.title)
+        ]
+        if about:
+            return min(about, key=lambda c: (c.document_rank, c.unit.start))
+        defining = [c for c, share in zip(pool, shares, strict=True) if share >= HALF_DEFINED]
+        if defining:
+            return max(defining, key=relevance)
     answers = [
         c for c in pool if c.unit.kind == "question" and c.prompt_similarity >= QUESTION_MATCH
     ]

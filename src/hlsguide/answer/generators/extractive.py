@@ -58,7 +58,9 @@ FALLBACK_MARGIN = 0.1
 # Each step down the document ranking discounts a unit's relevance.
 RANK_DECAY = 0.08
 # The key points of this many best-retrieved documents are candidates whatever the wording
-# of the question, with a bonus: they are what their author says a reader most needs.
+# of the question, with a bonus: they are what their author says a reader most needs. The
+# bonus shrinks down the ranking (the second document's key points get half), so that the
+# best document's points come before a neighbour's on a different subject.
 TOP_DOCUMENTS = 2
 TOP_POINT_BONUS = 0.2
 # A unit of one of the CENTRAL_DOCUMENTS best-retrieved documents that states what its
@@ -443,7 +445,7 @@ def relevance(candidate: Candidate) -> float:
     score = max(closeness(candidate), candidate.prompt_similarity)
     score += AUTHORED_BONUS.get(unit.kind, 0.0)
     if unit.kind == "key_point" and candidate.document_rank < TOP_DOCUMENTS:
-        score += TOP_POINT_BONUS
+        score += TOP_POINT_BONUS * (1 - candidate.document_rank / TOP_DOCUMENTS)
     return score / (1 + RANK_DECAY * candidate.document_rank) + candidate.learned
 
 

@@ -109,13 +109,8 @@ MAX_JUDGED_UNITS = 200_000
 LIST_ITEMS = 8
 # An item is its titled unit and what follows it in its paragraph, this many units at most.
 ITEM_UNITS = 3
-_COUNT = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\b", re.IGNORECASE)
-_NUMBERS = {
-    w: n
-    for n, w in enumerate(
-        ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], 2
-    )
-}
+_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_COUNT = re.compile(rf"\b({'|'.join(_NUMBER_WORDS)}|\d+)\b", re.IGNORECASE)
 # A unit naming at least this share of a definition question's subject before its verb of
 # definition may define it, when no unit names all of it.
 HALF_DEFINED = 0.5
@@ -428,6 +423,17 @@ class _Composer:
             self.said_sentences.extend(vectors_of_unit)
         return [self.cite(text, chunk, quote) for text, chunk, quote in lines]
 
+    def render_item(self, units: list[Candidate]) -> list[str]:
+        """A list item's sentences (``list_items``), its title first; empty when its titled
+        unit is not said."""
+        lines: list[str] = []
+        for k, unit in enumerate(units):
+            said = self.render(unit, without_verdict)
+            if not said or (k == 0 and run_in_title_end(unit.unit.text) == 0):
+                break
+            lines += said
+        return lines
+
     def cite(self, text: str, chunk: Chunk, quote: str) -> str:
         """``text`` as said, ending with the marker of the passage holding ``quote``."""
         n = self.passage_number(chunk)
@@ -631,8 +637,8 @@ def list_items(request: GenerationRequest, candidates: list[Candidate]) -> list[
     if not found:
         return []
     count = _COUNT.search(request.question)
-    named = count.group(1).lower() if count else ""
-    size = int(named) if named.isdigit() else _NUMBERS.get(named, 0)
+    named = count.group(1).lower() if count else "0"
+    size = int(named) if named.isdigit() else _NUMBER_WORDS.index(named) + 2
     return max(
         found,
         key=lambda items: (len(items) == size, sum(relevance(i[0]) for i in items) / len(items)),
@@ -688,17 +694,6 @@ class ExtractiveGenerator:
                 verdicts[key] = self._liftable[key] = not flag and not directs_the_answer(text)
         return [c for c, k in zip(candidates, keys, strict=True) if verdicts[k]]
 
-    @staticmethod
-    def render_item(composer: _Composer, units: list[Candidate]) -> list[str]:
-        """A list item's sentences, its title first; empty when its titled unit is not said."""
-        lines: list[str] = []
-        for k, unit in enumerate(units):
-            said = composer.render(unit, without_verdict)
-            if not said or (k == 0 and run_in_title_end(unit.unit.text) == 0):
-                break
-            lines += said
-        return lines
-
     def generate(self, request: GenerationRequest) -> Draft:
         scored = with_learned(with_centrality(request.candidates), self.ranker, request.vector)
         pool = self.liftable(candidate_pool(scored))
@@ -714,7 +709,7 @@ class ExtractiveGenerator:
         listed = [
             lines
             for item in list_items(request, scored)
-            if (lines := self.render_item(composer, self.liftable(item)))
+            if (lines := composer.render_item(self.liftable(item)))
         ]
         backing = supporting(request, pool)
         home = first.unit.document_id if first is not None else None

@@ -225,6 +225,9 @@ def test_answer_ready_sections_are_bounded_in_total():
         ("Put another way, the target became the work.", False),
         ("Say, for example, a family is referred three times.", False),
         ("Look, nobody designed the system this way.", False),
+        ("Read alongside other HLS writing, each type points to a capability.", False),
+        ("Read with a commissioner's eye, several points map onto familiar choices.", False),
+        ("Read the contract with providers, then agree what to change.", True),
     ],
 )
 def test_a_discourse_marker_is_not_an_imperative(sentence, directs):

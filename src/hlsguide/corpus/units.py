@@ -258,7 +258,10 @@ def sentences(text: str) -> list[str]:
 # An imperative verb that only frames what follows: "Put simply, ...", "Put another way, ...".
 _DISCOURSE_MARKER = re.compile(
     r"^\W*(?:put|say|look|mind)\b(?:\s+it)?(?:\s+(?:simply|briefly|plainly|bluntly|"
-    r"differently|another way|more simply|at its simplest|you))?\s*,",
+    r"differently|another way|more simply|at its simplest|you))?\s*,"
+    # A participle, not an order: "Read alongside other HLS writing, each type points ...".
+    r"|^\W*(?:read|seen|taken|viewed) (?:alongside|together|with|in|as|against|this way)\b"
+    r"[^,]{0,80},\s+(?!(?:then|and)\b)",
     re.IGNORECASE,
 )
 

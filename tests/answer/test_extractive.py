@@ -17,6 +17,7 @@ from hlsguide.answer.generators.extractive import (
     ExtractiveGenerator,
     _Composer,
     closeness,
+    definition_share,
     imperative,
     lead,
     list_items,
@@ -510,3 +511,24 @@ def test_a_named_subject_is_introduced_by_its_own_documents_first_key_point():
         "plymouth-alliance", 1, [1, 1, 1], 0.4, text="The Plymouth Alliance is one contract."
     )
     assert lead(request, [general, second_sentence, *case, defined]) is defined
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "share"),
+    [
+        ("Human Learning Systems (HLS) is a way to fund public service.", "What is HLS?", 1.0),
+        (
+            "Human Learning Systems (HLS) is a way to fund public service.",
+            "What is Human Learning Systems?",
+            1.0,
+        ),
+        ("In an alliance the commissioner is a member.", "What is the Plymouth Alliance?", 0.5),
+        ("The Human principle holds that support is bespoke.", "What is the Human principle?", 0),
+        # The verb belongs to a later clause, not to the subject.
+        ("The Human principle assumes staff are motivated.", "What is the Human principle?", 0),
+        ("The principle is that support is bespoke.", "What is the Human principle?", 0.5),
+    ],
+)
+def test_a_definition_names_its_subject_just_before_its_verb(text, question, share):
+    candidate = _candidate("doc", 0, [1, 0], kind="key_point", text=text)
+    assert definition_share(candidate, subject(question)) == share

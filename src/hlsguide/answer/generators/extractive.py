@@ -112,8 +112,11 @@ ITEM_UNITS = 3
 _NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _COUNT = re.compile(rf"\b({'|'.join(_NUMBER_WORDS)}|\d+)\b", re.IGNORECASE)
 # A unit naming at least this share of a definition question's subject before its verb of
-# definition may define it, when no unit names all of it.
+# definition may define it, when no unit names all of it; with at most OTHER_SUBJECT_WORDS
+# words of meaning between the subject and that verb ("Human Learning Systems (HLS) is ..."),
+# or the verb is not the subject's ("The Human principle assumes staff are motivated").
 HALF_DEFINED = 0.5
+OTHER_SUBJECT_WORDS = 1
 # A lead-in of at most this many words before ": " is an item's title ("Devolve decisions: ...").
 TITLE_WORDS = 5
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
@@ -490,7 +493,11 @@ def definition_share(candidate: Candidate, words: set[str]) -> float:
         return 0.0
     if not words:
         return 1.0
-    return len(words & content_words(text[: head.start()])) / len(words)
+    before = [w for w in plain_words(text[: head.start()]) if w in content_words(w)]
+    named = [i for i, w in enumerate(before) if w in words]
+    if not named or len(before) - 1 - named[-1] > OTHER_SUBJECT_WORDS:
+        return 0.0  # the verb belongs to a later clause ("X assumes staff are ...")
+    return len(words & set(before)) / len(words)
 
 
 def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:

@@ -271,8 +271,10 @@ class APISettings(BaseModel):
     api_key: SecretStr | None = Field(
         None, description="The API key 'hlsguide ask' and 'search' send to that server."
     )
+    # Above the longest extractive answer with its sources (about 2,700 tokens on the
+    # evaluation sets), so only a client's own max_tokens cuts one short.
     openai_max_tokens: int = Field(
-        2000,
+        4000,
         ge=16,
         le=32_000,
         description="Cap on the tokens of a /v1/chat/completions answer, whatever the client asks.",

@@ -375,6 +375,7 @@ class _Composer:
         unit = candidate.unit
         # Each sentence to say, with the chunk and exact text it is cited to.
         lines: list[tuple[str, Chunk, str]] = []
+        said: list[int] = []  # which of the spans ``lines`` holds
         words_of_unit: list[set[str]] = []
         vectors_of_unit: list[np.ndarray] = []
         # A run-in title ("**1. Invest in relationships.** Fund ...") heads the sentence after
@@ -413,10 +414,11 @@ class _Composer:
             if quote not in chunk.text:
                 break  # a quote must be exact, or the sentence is not said
             lines.append((text, chunk, quote))
+            said.append(k)
             words_of_unit.append(words)
             if vector is not None:
                 vectors_of_unit.append(vector)
-        if len(lines) == 1 < len(spans) and not title_end and announces(unit.text[: spans[0][1]]):
+        if said == [0] and len(spans) > 1 and not title_end and announces(unit.text[: spans[0][1]]):
             return []  # an announcement without what it announced says nothing
         if lines:
             self.used.add(unit.id)
@@ -460,7 +462,12 @@ def relevance(candidate: Candidate) -> float:
 
 def content_words(text: str) -> set[str]:
     """Lower-case words of ``text`` that carry meaning (names, topics), markup removed."""
-    return {w for w in plain_words(text) if w not in _STOPWORDS and len(w) > 2}
+    return set(meaningful_words(text))
+
+
+def meaningful_words(text: str) -> list[str]:
+    """``content_words`` in their order in ``text``, repeats kept."""
+    return [w for w in plain_words(text) if w not in _STOPWORDS and len(w) > 2]
 
 
 def claim_score(candidate: Candidate, question_words: set[str]) -> float:
@@ -493,7 +500,7 @@ def definition_share(candidate: Candidate, words: set[str]) -> float:
         return 0.0
     if not words:
         return 1.0
-    before = [w for w in plain_words(text[: head.start()]) if w in content_words(w)]
+    before = meaningful_words(text[: head.start()])
     named = [i for i, w in enumerate(before) if w in words]
     if not named or len(before) - 1 - named[-1] > OTHER_SUBJECT_WORDS:
         return 0.0  # the verb belongs to a later clause ("X assumes staff are ...")

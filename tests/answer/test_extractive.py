@@ -325,6 +325,25 @@ def test_a_sentence_rewording_one_already_said_is_not_said_again():
     assert composer.render(trailing) == [f"{later[:-1]} [1]."]
 
 
+def test_a_sentence_after_one_left_out_is_said_unless_it_leans_on_it():
+    """The middle sentence repeats what was said; the one after it is said when it stands
+    alone, and ends the unit when it opens with a pronoun needing the one left out."""
+    said = "Reconvictions fell 8.4% in the first cohort against a matched comparison."
+    first = "Peterborough was the first social impact bond, launched in 2010."
+    again = "The first cohort saw reconvictions 8.4% below those of the comparison group."
+    alone = "Investors were repaid their capital with a return of about 3% a year."
+    leaning = "It ended after its second cohort when the comparison group went."
+    for last, expected in ((alone, 2), (leaning, 1)):
+        text = f"{said} {first} {again} {last}"
+        unit = f"{first} {again} {last}"
+        composer = _Composer(_placed(text), [])
+        assert len(composer.render(_candidate("doc", 0, [1, 0, 0], text=said))) == 1
+        c = _candidate("doc", 0, [0, 1, 0], text=unit, start=text.index(unit))
+        rows = np.asarray([[0, 1, 0], [1, 0, 0], [0, 0.6, 0.8]], dtype=np.float32)
+        lines = composer.render(dataclasses.replace(c, sentence_vectors=rows))
+        assert [line.split(" [")[0] for line in lines] == [first[:-1], alone[:-1]][:expected]
+
+
 _CONCEPTS = [
     "Outcomes emerge from whole systems of people and organisations working together.",
     "Targets for complex outcomes invite gaming, as the NHS ambulance figures showed.",

@@ -36,3 +36,17 @@ def screen_passages(detector: InjectionDetector, passages: list[Hit]) -> list[Hi
             hit = hit.model_copy(update={"chunk": chunk})
         screened.append(hit)
     return screened
+
+
+def document_order(passages: list[Hit]) -> list[str]:
+    """The documents of ``passages`` as an answer ranks them: the first retrieved first, then
+    the others by their closest passage in meaning (dense similarity; a passage found only by
+    its words counts as 0). Fusion ranks a document high for a single passage sharing common
+    words with the question ("what is the difference between ..."); the second document's key
+    points are offered whatever their wording, so it must be the one nearest in meaning."""
+    documents = list(dict.fromkeys(h.chunk.document_id for h in passages))
+    closest: dict[str, float] = {}
+    for hit in passages:
+        similarity = hit.dense_similarity or 0.0
+        closest[hit.chunk.document_id] = max(closest.get(hit.chunk.document_id, 0.0), similarity)
+    return documents[:1] + sorted(documents[1:], key=lambda d: -closest[d])

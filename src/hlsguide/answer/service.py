@@ -19,7 +19,7 @@ from hlsguide.answer.generators import GenerationRequest, Generator, GeneratorEr
 from hlsguide.answer.generators.base import Candidate
 from hlsguide.answer.generators.extractive import ExtractiveGenerator
 from hlsguide.answer.links import known_links, strip_unknown_links
-from hlsguide.answer.passages import screen_passages
+from hlsguide.answer.passages import document_order, screen_passages
 from hlsguide.answer.prompts import render
 from hlsguide.answer.questions import (
     QuestionError,
@@ -223,10 +223,11 @@ class AnswerService(IndexedService):
         passages: list[Hit],
         filters: SearchFilters | None,
     ) -> list[Candidate]:
-        """Units of the retrieved documents, plus the documents of the authored questions and
-        misreadings nearest the question (found through the unit index, before retrieval
-        ranks them), each scored against the question from its stored vectors."""
-        documents = list(dict.fromkeys(h.chunk.document_id for h in passages))
+        """Units of the retrieved documents (ranked by ``document_order``), plus the documents
+        of the authored questions and misreadings nearest the question (found through the unit
+        index, before retrieval ranks them), each scored against the question from its stored
+        vectors."""
+        documents = document_order(passages)
         matches = filters.matcher() if filters is not None else None
         for unit, similarity in searcher.units.nearest(
             vector, k=self.settings.authored_candidates, by="prompt"

@@ -385,7 +385,6 @@ class _Composer:
         sentence_vectors = candidate.sentence_vectors
         if sentence_vectors is None or len(sentence_vectors) != len(spans):
             sentence_vectors = None
-        skipped = False  # whether the sentence before was left out
         for k, (start, end) in enumerate(spans):
             vector = sentence_vectors[k] if sentence_vectors is not None else None
             raw = unit.text[start:end]
@@ -400,14 +399,12 @@ class _Composer:
                 or self.duplicate(words, vector)
                 or directs_the_answer(text)
             ):
-                skipped = True
                 continue
             if not lines and opening is not None:
                 text = opening(text) or ""
             # A sentence after one left out is said only if it does not lean on it.
-            if (not lines or skipped) and (not text or leans_back(text)):
+            if (not said or said[-1] != k - 1) and (not text or leans_back(text)):
                 break
-            skipped = False
             chunk = self._chunk_for(candidate, unit.start + start, unit.start + end)
             if chunk is None:
                 break

@@ -1,5 +1,6 @@
 """The unit ranker: the shipped weights load only for their model, training learns a hidden
-question-to-fact map, and the composer adds the learned term to a unit's relevance."""
+question-to-fact map, the composer adds the learned term to a unit's relevance, and the
+cross-validation scores composed answers."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import numpy as np
 from hlsguide.answer.generators.base import Candidate
 from hlsguide.answer.generators.extractive import relevance, with_learned
 from hlsguide.answer.ranker import WEIGHTS, UnitRanker, load_ranker
-from hlsguide.answer.ranker_train import Example, cross_validate, learned_scores, top_coverage
+from hlsguide.answer.ranker_train import Example, composed_coverage
 from hlsguide.config import BUNDLED_EMBEDDING_MODEL
+from hlsguide.retrieval.evaluation import EvalQuestion
 from hlsguide.types import Unit
 
 
@@ -96,22 +98,46 @@ def _synthetic(rng: np.random.Generator, rotation: np.ndarray, n: int) -> list[E
     return examples
 
 
+def _found_first(ranker: UnitRanker | None, examples: list[Example]) -> float:
+    """Share of the examples whose fact-bearing unit (the first) scores highest."""
+    found = []
+    for e in examples:
+        scores = e.relevance.copy()
+        if ranker is not None:
+            scores += e.units @ ranker.direction(e.question)
+        found.append(int(np.argmax(scores)) == 0)
+    return float(np.mean(found))
+
+
 def test_training_learns_a_hidden_question_to_fact_map(monkeypatch):
     import hlsguide.answer.ranker_train as train
 
     # Small enough to fit in seconds; the shape of the problem is the real one.
     monkeypatch.setattr(train, "SEEDS", 1)
     monkeypatch.setattr(train, "EPOCHS", 30)
-    monkeypatch.setattr(train, "TOP_UNITS", 1)
     rng = np.random.default_rng(1)
     rotation, _ = np.linalg.qr(rng.normal(size=(12, 12)))
-    folds = [_synthetic(rng, rotation, 40) for _ in range(3)]
-    hand_set, learned = cross_validate(folds, "m")
-    assert hand_set < 0.2  # one fact-bearing unit among 20 is found by chance
-    assert learned > 0.8
-    ranker = train.fit(folds[0] + folds[1], "m")
-    held_out = folds[2]
-    assert np.mean([top_coverage(e, learned_scores(ranker, e)) for e in held_out]) > 0.8
+    fitted_on, held_out = _synthetic(rng, rotation, 80), _synthetic(rng, rotation, 40)
+    ranker = train.fit(fitted_on, "m")
+    assert _found_first(None, held_out) < 0.2  # one fact-bearing unit among 20, by chance
+    assert _found_first(ranker, held_out) > 0.8
+
+
+def test_cross_validation_scores_composed_answers_and_puts_the_ranker_back(answers):
+    own = answers.extractive.ranker
+    question = EvalQuestion(
+        id="q",
+        question="What did Bevan and Hood find about A&E waiting-time targets?",
+        key_facts=[
+            "Official figures showed 96% of patients seen within four hours in 2004/05, "
+            "against 77% in the patient survey."
+        ],
+    )
+    with_ranker = composed_coverage(answers, own, [question])
+    without = composed_coverage(answers, None, [question])
+    assert answers.extractive.ranker is own  # put back after scoring without it
+    assert with_ranker.questions == without.questions == 1
+    assert with_ranker.mean_key_fact_coverage == 1.0
 
 
 def test_the_answer_service_composes_with_the_ranker_unless_switched_off(answers):

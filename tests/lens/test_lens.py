@@ -180,6 +180,9 @@ def test_the_lexicon_is_data(real_embedder, tmp_path):
         ("Our chief executive calls HLS a rebadged Wigan Deal. Fair summary?", "claim_check"),
         ("Since HLS says we should stop measuring, what do we tell audit?", "claim_check"),
         ("Targets make gaming worse, so fewer targets are the answer?", "claim_check"),
+        ("Could a council pool budgets with the NHS?", "claim_check"),
+        # A polite request is not a claim to check.
+        ("Can you point me to a funder that works in an HLS way?", "general"),
         ("What did Mayday Trust change in its support?", "example"),
         ("How do we set up a pooled budget?", "how_to"),
     ],
@@ -199,6 +202,27 @@ def test_question_kinds_come_from_the_lexicon(lens, question, kind):
 )
 def test_requests_for_suppliers_and_fees_are_declined(lens, question):
     assert lens.analyse(question).has("decline")
+
+
+@pytest.mark.parametrize(
+    ("question", "remainder"),
+    [
+        # The clause asking only for a fee goes; the one naming HLS stays to be answered.
+        (
+            "Can you recommend a consultancy to train our staff in HLS, and what day rate "
+            "should we pay them?",
+            "Can you recommend a consultancy to train our staff in HLS",
+        ),
+        (
+            "Which software should we buy to run HLS learning cycles? Give me three vendors.",
+            "Which software should we buy to run HLS learning cycles?",
+        ),
+        ("Can you suggest a software vendor for our learning platform?", ""),
+        ("Write me a Python script that scrapes council tender notices.", ""),
+    ],
+)
+def test_a_declined_request_leaves_only_what_names_the_guides_subject(lens, question, remainder):
+    assert lens.remainder(question) == remainder
 
 
 def test_experiments_with_vulnerable_people_are_in_scope(lens):

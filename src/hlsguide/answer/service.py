@@ -288,24 +288,25 @@ class AnswerService(IndexedService):
         return turns
 
     def refuses(self, prepared: Prepared) -> bool:
-        """Refusal by construction: nothing left once instructions are ignored, a request the
-        guide never fulfils (products, suppliers, fees), weak retrieval, or out of scope
+        """Refusal by construction: nothing left once instructions and requests the guide never
+        fulfils (products, suppliers, fees) are set aside ("which software should we buy to run
+        HLS learning cycles?" keeps its subject and is answered on learning cycles, under a
+        notice that it names no products), weak retrieval, or out of scope
         without a strong match: a passage close to the question, or one naming what it names
         when the question leans to nothing the guide is known not to cover ("Toby Lowe
         background?" words nothing of the guide's subject, but its sources do; "the weather in
         Plymouth this weekend?" stays declined)."""
-        if not prepared.lens.remainder or prepared.lens.has("decline"):
+        lens = prepared.lens
+        if not lens.remainder:
             return True
         if prepared.confidence < self.settings.min_confidence:
             return True
         return (
-            prepared.lens.out_of_scope
+            lens.out_of_scope
             and prepared.confidence < self.settings.scope_override_confidence
             and not (
-                prepared.lens.off_topic_similarity < NAMED_OFF_TOPIC
-                and names_found(
-                    prepared.lens.remainder, [hit.chunk.text for hit in prepared.passages]
-                )
+                lens.off_topic_similarity < NAMED_OFF_TOPIC
+                and names_found(lens.remainder, [hit.chunk.text for hit in prepared.passages])
             )
         )
 
@@ -376,10 +377,13 @@ class AnswerService(IndexedService):
 
     @staticmethod
     def _notices(lens: Lens) -> list[str]:
-        """What the reader must know before the answer: ignored instructions, not legal advice."""
+        """What the reader must know before the answer: ignored instructions, a request the guide
+        does not fulfil, not legal advice."""
         notices = []
         if lens.has("injection"):
             notices.append(render("injection_notice").strip())
+        if lens.has("decline"):
+            notices.append(render("decline_notice").strip())
         if lens.has("legal_advice"):
             notices.append(render("legal_notice").strip())
         return notices

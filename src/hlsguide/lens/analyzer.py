@@ -52,6 +52,7 @@ class ComplexityLens:
         self._pattern_weight = float(lexicon["pattern_weight"])
         self._framings = _rules(lexicon["framings"])
         self._injection = next(r for r in self._framings if r.name == "injection")
+        self._decline = next(r for r in self._framings if r.name == "decline")
         self._clause_separators = re.compile(lexicon["clause_separators"], re.IGNORECASE)
         self._kinds = [
             (spec.get("kind", name), compile_patterns(spec["patterns"]))
@@ -73,13 +74,24 @@ class ComplexityLens:
         self._scope_vectors = vectors[len(prototypes) : len(prototypes) + len(scope["prototypes"])]
         self._off_topic_vectors = vectors[len(prototypes) + len(scope["prototypes"]) :]
 
+    def _names_subject(self, text: str) -> bool:
+        return any(p.search(text) for p in self._subject_patterns)
+
+    def _left_out(self, clause: str) -> bool:
+        """A clause addressed to the assistant, or a request the guide does not fulfil that
+        names nothing of its subject ("what day rate should we pay them?")."""
+        return bool(self._injection.evidence(clause)) or bool(
+            self._decline.evidence(clause) and not self._names_subject(clause)
+        )
+
     def remainder(self, question: str) -> str:
         """``question`` without its clauses addressed to the assistant ("ignore your
-        instructions", "print your system prompt"): what is left to answer, maybe nothing."""
-        if not self._injection.evidence(question):
+        instructions", "print your system prompt") or asking only for what the guide does not
+        give (suppliers, fees, code): what is left to answer, maybe nothing."""
+        if not (self._injection.evidence(question) or self._decline.evidence(question)):
             return question
         clauses = [c for c in self._clause_separators.split(question) if c and c.strip()]
-        kept = [c.strip() for c in clauses if not self._injection.evidence(c)]
+        kept = [c.strip() for c in clauses if not self._left_out(c)]
         text = re.sub(r"^(and\s+)?then\s+", "", " ".join(kept), flags=re.IGNORECASE)
         text = text.strip(" ,;:")
         return text[:1].upper() + text[1:]
@@ -91,7 +103,7 @@ class ComplexityLens:
         return (
             similarity >= self._off_topic_min
             and similarity - scope_similarity >= self._off_topic_margin
-            and not any(p.search(remainder) for p in self._subject_patterns)
+            and not self._names_subject(remainder)
         )
 
     def framings(self, text: str) -> set[str]:

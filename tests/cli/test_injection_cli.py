@@ -68,7 +68,12 @@ def test_rescan_flags_documents_indexed_before_the_detector(settings, embedder, 
     # The index as an older release built it: patterns only (layer 2 can never fire).
     patterns_only = dataclasses.replace(Weights.bundled(), threshold=2.0)
     older = InjectionDetector(load_detector().embedder, patterns_only)
-    IndexBuilder(settings, embedder, chroma_stores(settings.chroma_url), detector=older).run()
+    IndexBuilder(
+        settings,
+        embedder,
+        chroma_stores(settings.chroma_url, settings.hnsw_ef_search),
+        detector=older,
+    ).run()
     chunks = Snapshot.load(settings).chunks
     assert any("CANARYRESCAN" in c.text for c in chunks), "the old detector should miss it"
 

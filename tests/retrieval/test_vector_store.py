@@ -9,10 +9,12 @@ import pytest
 from support.embedders import DIMENSION, HashEmbedder
 from support.services import chroma_server
 
+from hlsguide.config import Settings
 from hlsguide.retrieval.service import RetrievalService
 from hlsguide.retrieval.vector_store import VectorStoreFactory, chroma_stores
 from hlsguide.types import Chunk, SearchFilters
 
+EF_SEARCH = Settings().hnsw_ef_search
 TEXTS = {
     "a": ("concept", "learning", "Learning cycles test a small change and reflect on it."),
     "b": ("case", "learning", "Plymouth ran learning cycles with its alliance partners."),
@@ -29,8 +31,8 @@ def server_url(tmp_path_factory):
 @pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.services)])
 def stores(request) -> VectorStoreFactory:
     if request.param == "server":
-        return chroma_stores(request.getfixturevalue("server_url"))
-    return chroma_stores(None)
+        return chroma_stores(request.getfixturevalue("server_url"), EF_SEARCH)
+    return chroma_stores(None, EF_SEARCH)
 
 
 def chunks() -> list[Chunk]:
@@ -116,3 +118,11 @@ def test_the_index_is_built_and_searched_through_the_given_factory(settings, sto
     assert opened == [report.generation, report.generation]  # the snapshot opened it too
     assert hits[0].dense_rank is not None
     assert service.snapshot().vectors.count() == len(service.snapshot().chunks)
+
+
+def test_a_generation_built_with_another_ef_search_is_searched_with_the_configured_one(
+    tmp_path,
+):
+    chroma_stores(None, 50)("g1", tmp_path / "g1")
+    reopened = chroma_stores(None, EF_SEARCH)("g1", tmp_path / "g1")
+    assert reopened._collection.configuration["hnsw"]["ef_search"] == EF_SEARCH

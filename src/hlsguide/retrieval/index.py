@@ -184,7 +184,9 @@ class Snapshot:
             manifest=manifest,
             chunks=chunks,
             lexical=LexicalIndex.load(directory / "bm25"),
-            vectors=(stores or chroma_stores(settings.chroma_url))(generation, directory),
+            vectors=(stores or chroma_stores(settings.chroma_url, settings.hnsw_ef_search))(
+                generation, directory
+            ),
             units=UnitIndex.load(directory),
         )
 

@@ -54,7 +54,7 @@ class RetrievalService:
     def stores(self) -> VectorStoreFactory:
         """Where each generation's vectors are kept: the factory given, else Chroma as the
         settings say (embedded, or on a server)."""
-        return self._stores or chroma_stores(self.settings.chroma_url)
+        return self._stores or chroma_stores(self.settings.chroma_url, self.settings.hnsw_ef_search)
 
     def searcher(self) -> Searcher:
         """A searcher over the live generation; switches when another run has made a new one."""

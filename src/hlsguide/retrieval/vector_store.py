@@ -45,12 +45,12 @@ class VectorStoreFactory(Protocol):
     def __call__(self, generation: str, generation_dir: Path) -> VectorStore: ...
 
 
-def chroma_stores(chroma_url: str | None) -> VectorStoreFactory:
+def chroma_stores(chroma_url: str | None, ef_search: int) -> VectorStoreFactory:
     """Chroma: embedded under each generation's directory, or one collection per generation on
-    the server at ``chroma_url``."""
+    the server at ``chroma_url``; each HNSW query searches ``ef_search`` candidates."""
 
     def open_store(generation: str, generation_dir: Path) -> VectorStore:
-        return ChromaVectorStore.open(generation, generation_dir, chroma_url)
+        return ChromaVectorStore.open(generation, generation_dir, chroma_url, ef_search)
 
     return open_store
 
@@ -82,17 +82,23 @@ def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:
 class ChromaVectorStore:
     """One index generation in Chroma: its own directory (embedded) or collection (server)."""
 
-    def __init__(self, client: Any, name: str, path: Path | None = None) -> None:
+    def __init__(self, client: Any, name: str, path: Path | None, ef_search: int) -> None:
         self._client = client
         self._name = name
         self._path = path
+        hnsw = {"space": "cosine", "ef_search": ef_search}
         self._collection = client.get_or_create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            name, embedding_function=None, configuration={"hnsw": hnsw}
         )
+        # A collection created before (or with another setting) keeps its own ef_search, and
+        # Chroma's default (100) misses true neighbours of about one query in sixteen on the
+        # corpus, differently in each process: the same question then gets other passages.
+        if (self._collection.configuration.get("hnsw") or {}).get("ef_search") != ef_search:
+            self._collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
 
     @classmethod
     def open(
-        cls, generation: str, generation_dir: Path, chroma_url: str | None
+        cls, generation: str, generation_dir: Path, chroma_url: str | None, ef_search: int
     ) -> ChromaVectorStore:
         """Open (or create) the store of ``generation``: under its directory, or on a server."""
         import chromadb
@@ -107,10 +113,10 @@ class ChromaVectorStore:
                 ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
-            return cls(client, f"{COLLECTION_PREFIX}{generation}")
+            return cls(client, f"{COLLECTION_PREFIX}{generation}", None, ef_search)
         path = generation_dir / "chroma"
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-        return cls(client, f"{COLLECTION_PREFIX}{generation}", path)
+        return cls(client, f"{COLLECTION_PREFIX}{generation}", path, ef_search)
 
     def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         batch = 2000  # below Chroma's maximum batch size

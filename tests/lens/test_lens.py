@@ -184,6 +184,9 @@ def test_the_lexicon_is_data(real_embedder, tmp_path):
         # A polite request is not a claim to check.
         ("Can you point me to a funder that works in an HLS way?", "general"),
         ("What did Mayday Trust change in its support?", "example"),
+        # Whether anyone has done it is answered by who has, not by a verdict.
+        ("Has anyone tried HLS in Australia?", "example"),
+        ("Is anything happening with HLS in Wales?", "example"),
         ("How do we set up a pooled budget?", "how_to"),
     ],
 )

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from hlsguide.answer.evaluation import coherence, evaluate_answers, expectation_met
+from hlsguide.answer.evaluation import (
+    AnswerScore,
+    coherence,
+    evaluate_answers,
+    expectation_met,
+    summarise,
+)
 from hlsguide.retrieval.evaluation import EvalQuestion
 
 
@@ -74,3 +80,31 @@ def test_an_in_scope_answer_does_not_pass_for_a_decline(answers):
     answer = answers.ask(question.question)
     assert not expectation_met("decline-out-of-scope", answer)
     assert not expectation_met("ignore-injection", answer)
+
+
+def test_set_figures_are_rounded_down_so_a_bar_is_never_met_by_rounding():
+    scores = [
+        AnswerScore(
+            id=str(i),
+            category="c",
+            kind="general",
+            key_fact_coverage=coverage,
+            citation_validity=1.0,
+            markers=1,
+            dangling=0,
+            fragments=0,
+            repeats=0,
+            expect=None,
+            expect_handled=None,
+            refused=False,
+            mode="extractive",
+            fallback=None,
+            latency_ms=1.0,
+        )
+        for i, coverage in enumerate([0.6] * 2158 + [0.59] * 1)
+    ]
+    result = summarise(scores)
+    assert 0.5999 < sum(s.key_fact_coverage for s in scores) / len(scores) < 0.6
+    assert result.mean_key_fact_coverage == 0.599
+    assert result.by_kind["general"].mean_key_fact_coverage == 0.599
+    assert result.citation_validity == 1.0

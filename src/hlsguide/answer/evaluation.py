@@ -12,6 +12,7 @@ procurement officers, a reframed target question carries the reframing section.
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 import time
@@ -241,6 +242,12 @@ def evaluate_answers(
     return summarise(scores)
 
 
+def _down(share: float) -> float:
+    """``share`` rounded down to three places: a figure read against a bar never shows above
+    what was measured (0.59954 reads 0.599, not 0.600)."""
+    return math.floor(share * 1000 + 1e-9) / 1000
+
+
 def summarise(scores: list[AnswerScore]) -> AnswerEval:
     """The set's figures from its per-question scores."""
     latencies = sorted(s.latency_ms for s in scores) or [0.0]
@@ -257,13 +264,13 @@ def summarise(scores: list[AnswerScore]) -> AnswerEval:
         values = [s.key_fact_coverage for s in members if s.key_fact_coverage is not None]
         by_kind[kind] = KindScore(
             questions=len(members),
-            mean_key_fact_coverage=round(statistics.fmean(values), 3) if values else None,
+            mean_key_fact_coverage=_down(statistics.fmean(values)) if values else None,
         )
     return AnswerEval(
         questions=len(scores),
-        mean_key_fact_coverage=round(statistics.fmean(covered), 3) if covered else 0.0,
-        citation_validity=round(valid / all_markers, 3) if all_markers else 1.0,
-        expect_handled=round(sum(expects) / len(expects), 3) if expects else None,
+        mean_key_fact_coverage=_down(statistics.fmean(covered)) if covered else 0.0,
+        citation_validity=_down(valid / all_markers) if all_markers else 1.0,
+        expect_handled=_down(sum(expects) / len(expects)) if expects else None,
         expect_labelled=len(expects),
         refused=sum(s.refused for s in scores),
         in_scope_refused=sum(s.refused and s.expect not in declines for s in scores),

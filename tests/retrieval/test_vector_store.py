@@ -125,4 +125,4 @@ def test_a_generation_built_with_another_ef_search_is_searched_with_the_configur
 ):
     chroma_stores(None, 50)("g1", tmp_path / "g1")
     reopened = chroma_stores(None, EF_SEARCH)("g1", tmp_path / "g1")
-    assert reopened._collection.configuration["hnsw"]["ef_search"] == EF_SEARCH
+    assert reopened._collection.configuration_json["hnsw"]["ef_search"] == EF_SEARCH

@@ -93,7 +93,7 @@ class ChromaVectorStore:
         # A collection created before (or with another setting) keeps its own ef_search, and
         # Chroma's default (100) misses true neighbours of about one query in sixteen on the
         # corpus, differently in each process: the same question then gets other passages.
-        if (self._collection.configuration.get("hnsw") or {}).get("ef_search") != ef_search:
+        if (self._collection.configuration_json.get("hnsw") or {}).get("ef_search") != ef_search:
             self._collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
 
     @classmethod

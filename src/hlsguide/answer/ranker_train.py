@@ -161,11 +161,10 @@ def composed_coverage(
         generator.ranker = own
 
 
-def cross_validate(
-    answers: AnswerService, folds: list[list[EvalQuestion]], model: str
-) -> tuple[float, float]:
+def cross_validate(answers: AnswerService, folds: list[list[EvalQuestion]]) -> tuple[float, float]:
     """Mean key-fact coverage of the composed answers to held-out writers' questions: (hand-set
     relevance, with a ranker fitted on the other writers)."""
+    model = answers.retrieval.embedder.name
     examples = [collect(answers, fold) for fold in folds]
     hand_set, learned = [], []
     for k, held in enumerate(folds):
@@ -184,15 +183,15 @@ def main(argv: list[str]) -> None:
         raise SystemExit(f"unknown command '{command}': cv or fit")
     settings = Settings()  # the configured index (environment and .env)
     answers = AnswerService(settings, RetrievalService(settings))
-    model = answers.retrieval.embedder.name
     folds = [[q for name in fold for q in load_questions(EVAL / name)] for fold in FOLDS]
     if command == "cv":
-        hand_set, learned = cross_validate(answers, folds, model)
+        hand_set, learned = cross_validate(answers, folds)
         print(
             "grouped CV, key-fact coverage of composed answers to held-out writers' questions: "
             f"hand-set relevance {hand_set:.3f}, with the ranker {learned:.3f}"
         )
         return
+    model = answers.retrieval.embedder.name
     fit([e for fold in folds for e in collect(answers, fold)], model).save(WEIGHTS)
     print(f"wrote {WEIGHTS}")
 

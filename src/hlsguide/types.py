@@ -229,6 +229,11 @@ class Lens(BaseModel):
         description="Question kind: definition, how_to, example, evidence, comparison, "
         "claim_check or general (lens lexicon).",
     )
+    yes_no: bool = Field(
+        False,
+        description="Whether the question can be answered yes or no (a claim check always "
+        "can): only then does an answer open with a verdict.",
+    )
     remainder: str = Field(
         "", description="The question without clauses addressed to the assistant."
     )

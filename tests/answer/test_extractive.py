@@ -295,6 +295,31 @@ def test_case_units_back_the_answer_only_when_examples_are_asked_for_or_the_case
     assert supporting(_request("Any examples?", "example"), pool) == [first, later, concept]
 
 
+@pytest.mark.parametrize(
+    ("question", "yes_no", "opens"),
+    [
+        ("Did the Peterborough bond work?", True, "Partly: the bond"),
+        # "Partly" answered the authored question, not this one.
+        ("How was the Peterborough bond set up?", False, "The bond"),
+    ],
+)
+def test_a_verdict_opens_the_answer_only_to_a_question_asking_yes_or_no(
+    real_embedder, question, yes_no, opens
+):
+    text = "Partly: the bond measured reconvictions against a matched comparison and saw a fall."
+    vector = real_embedder.embed_documents([text])[0]
+    answered = _candidate("sib", 0, vector, 0.8, "question", text, prompt_similarity=0.95)
+    request = _placed(text)
+    request = dataclasses.replace(
+        request,
+        question=question,
+        lens=request.lens.model_copy(update={"yes_no": yes_no}),
+        candidates=[answered],
+    )
+    markdown = ExtractiveGenerator(real_embedder).generate(request).markdown
+    assert markdown.startswith(f"### In short\n\n{opens}")
+
+
 def test_a_sentence_rewording_one_already_said_is_not_said_again():
     """Two documents give the Peterborough figures in their own words, one inside a longer
     answer: the units as wholes differ, their sentences do not."""
@@ -323,6 +348,26 @@ def test_a_sentence_rewording_one_already_said_is_not_said_again():
     # As a whole, the pair is far from the reworded sentence (cosine 0.70); its first is not.
     assert composer.render(reworded) == []
     assert composer.render(trailing) == [f"{later[:-1]} [1]."]
+
+
+def test_a_repeat_is_judged_on_the_sentence_as_said_without_its_verdict():
+    """Cut from its verdict ("Not easily: ..."), the second sentence shares 6 of its 10
+    content words with the first: a repeat, although with the verdict's words it shares
+    only half."""
+    said = (
+        "Managers held to targets from above find learning below hard, so HLS stresses "
+        "connecting learning cycles vertically across whole organisations and partnerships."
+    )
+    again = (
+        "Not easily: managers held to targets find the work below them hard, whatever their "
+        "intentions or training."
+    )
+    text = f"{said} {again}"
+    first = _candidate("doc", 0, [1, 0, 0], text=said)
+    second = _candidate("other", 0, [0, 1, 0], kind="question", text=again, start=len(said) + 1)
+    composer = _Composer(_placed(text), [])
+    assert len(composer.render(first)) == 1
+    assert composer.render(second, without_verdict) == []
 
 
 def test_a_sentence_after_one_left_out_is_said_unless_it_leans_on_it():

@@ -195,6 +195,23 @@ def test_question_kinds_come_from_the_lexicon(lens, question, kind):
 
 
 @pytest.mark.parametrize(
+    ("question", "yes_no"),
+    [
+        ("Is the Cornerstone Fund the same as Cornerstone?", True),
+        # In any sentence of the question, not only its first.
+        ("Quick one: is the Cornerstone Fund the same as Cornerstone?", True),
+        ("Sceptical finance officer here. Does Gateshead have any real numbers?", True),
+        ("Mark Friedman created Human Learning Systems, didn't he?", True),
+        ("How was the Peterborough social impact bond set up?", False),
+        ("What did the Peterborough social impact bond achieve?", False),
+        ("Can you point me to a funder that works in an HLS way?", False),
+    ],
+)
+def test_a_question_asking_yes_or_no_is_told_from_an_open_one(lens, question, yes_no):
+    assert lens.analyse(question).yes_no is yes_no
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "Which consultancy should we hire to run our HLS training?",

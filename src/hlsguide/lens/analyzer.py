@@ -58,6 +58,7 @@ class ComplexityLens:
             (spec.get("kind", name), compile_patterns(spec["patterns"]))
             for name, spec in lexicon["question_kinds"].items()
         ]
+        self._yes_no = compile_patterns(lexicon["yes_no_questions"])
         self._signals = _rules(lexicon["signals"])
         scope = lexicon["scope"]
         self._subject_patterns = compile_patterns(scope["patterns"])
@@ -158,6 +159,7 @@ class ComplexityLens:
             for d in r.also_retrieve
             if any(f.name == r.name for f in flags)
         ]
+        kind = self.kind(remainder) if remainder else "general"
         return Lens(
             principles=principles,
             touched_principles=[n for n, s in principles.items() if s >= self._principle_threshold],
@@ -167,6 +169,7 @@ class ComplexityLens:
             scope_similarity=round(scope_similarity, 3),
             off_topic_similarity=round(off_topic_similarity, 3),
             also_retrieve=list(dict.fromkeys(also)),
-            kind=self.kind(remainder) if remainder else "general",
+            kind=kind,
+            yes_no=kind == "claim_check" or any(p.search(remainder) for p in self._yes_no),
             remainder=remainder,
         )

@@ -41,7 +41,7 @@ from hlsguide.corpus.units import (
 )
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.injection import InjectionDetector, directs_the_answer, load_detector
-from hlsguide.types import Chunk, Hit
+from hlsguide.types import Chunk, Hit, Lens
 
 # An authored question this close to the asked one is answered by its authored answer.
 QUESTION_MATCH = 0.8
@@ -393,17 +393,20 @@ class _Composer:
                 heading = _ENUMERATOR.sub("", display_text(unit.text[:title_end]))
                 rest = display_text(without_cross_references(unit.text[title_end:end]))
                 text = f"{heading.rstrip(' .!?:')}: {rest.strip()}"
-            words = content_words(text)
-            if (
-                len(text.split()) < MIN_WORDS
-                or self.duplicate(words, vector)
-                or directs_the_answer(text)
-            ):
+            if len(text.split()) < MIN_WORDS or directs_the_answer(text):
                 continue
             if not lines and opening is not None:
-                text = opening(text) or ""
+                cut = opening(text)
+                if cut is None:
+                    break
+                text = cut
+            # A repeat is judged on the sentence as said: a verdict cut off ("Not easily: ...")
+            # is no part of it.
+            words = content_words(text)
+            if self.duplicate(words, vector):
+                continue
             # A sentence after one left out is said only if it does not lean on it.
-            if (not said or said[-1] != k - 1) and (not text or leans_back(text)):
+            if (not said or said[-1] != k - 1) and leans_back(text):
                 break
             chunk = self._chunk_for(candidate, unit.start + start, unit.start + end)
             if chunk is None:
@@ -584,6 +587,17 @@ def lead(request: GenerationRequest, pool: list[Candidate]) -> Candidate | None:
     return max(pool, key=relevance) if pool else None
 
 
+def verdict_fits(lens: Lens) -> bool:
+    """Whether a verdict ("No: ...", "Partly: ...") lifted from an authored answer may open the
+    answer. It answers its own question, so only a question asking yes or no, making a claim,
+    asking about evidence or resting on a disputed framing gets one: to "How was the bond set
+    up?" a "Partly" answers something else. Never a legal question, where it reads as a ruling
+    on the law."""
+    if lens.has("legal_advice"):
+        return False
+    return lens.yes_no or lens.kind in VERDICT_KINDS or any(lens.has(f) for f in CORRECTION_FLAGS)
+
+
 def is_action(candidate: Candidate) -> bool:
     """An imperative step or action a commissioner can take (not a cross-reference)."""
     text = display_text(candidate.unit.text)
@@ -713,9 +727,7 @@ class ExtractiveGenerator:
         composer = _Composer(request, list(request.passages))
         blocks = []
         first = lead(request, pool)
-        # A "No:" or "Yes:" lifted from another question reads as a ruling on the law when the
-        # question asks what the law requires: a legal question gets the guidance without it.
-        opening = without_verdict if request.lens.has("legal_advice") else None
+        opening = None if verdict_fits(request.lens) else without_verdict
         body: list[str] = composer.render(first, opening) if first is not None else []
         # A list's items are the answer to a question asking for one: taken before anything
         # else can say one of them, listed first under "Key points".

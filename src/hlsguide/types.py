@@ -232,7 +232,7 @@ class Lens(BaseModel):
     yes_no: bool = Field(
         False,
         description="Whether the question can be answered yes or no (a claim check always "
-        "can): only then does an answer open with a verdict.",
+        "can): a verdict such as 'No: ...' may open its answer.",
     )
     remainder: str = Field(
         "", description="The question without clauses addressed to the assistant."

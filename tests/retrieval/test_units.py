@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hlsguide.corpus.units import leans_back, said_spans
+from hlsguide.corpus.markup import display_text
+from hlsguide.corpus.units import leans_back, said_sentences, said_spans, verdict_cut
 from hlsguide.retrieval.embeddings import embed_query
 from hlsguide.retrieval.units import SENTENCE_COUNTS, SENTENCE_VECTORS, UnitIndex
 
@@ -98,14 +99,21 @@ def test_unit_vectors_are_stored_and_searched_without_embedding(with_units, embe
     assert np.isclose(np.linalg.norm(index.prompt_vectors[row]), 1.0, atol=1e-3)
 
 
-def test_units_of_several_sentences_keep_a_vector_per_sentence_said(with_units, tmp_path):
+def test_units_of_several_sentences_keep_a_vector_per_sentence_said(with_units, embedder, tmp_path):
     """A sentence rewording one already said is caught by its own vector; a unit of one
-    sentence needs none beyond its text vector. The vectors survive save and load, and a
-    generation saved before them loads with none."""
+    sentence needs none beyond its text vector, unless a verdict is cut off it when said
+    ("No: a shared budget ..."): its vector is the sentence's without the verdict. The vectors
+    survive save and load, and a generation saved before them loads with none."""
     index = with_units.snapshot.units
     for unit, vectors in zip(index.units, index.sentence_vectors, strict=True):
         spans = said_spans(unit.text)
-        assert len(vectors) == (len(spans) if len(spans) > 1 else 0)
+        verdict = verdict_cut(display_text(unit.text)) is not None
+        assert len(vectors) == (len(spans) if len(spans) > 1 or verdict else 0)
+    row = next(i for i, u in enumerate(index.units) if u.kind == "misreading")
+    said = said_sentences(index.units[row].text)
+    assert said[0].startswith("A shared budget is governed jointly")
+    expected = np.asarray(embedder.embed_documents(said), dtype=np.float32)
+    assert np.allclose(index.sentence_vectors[row], expected, atol=1e-4)
     several = next(i for i, v in enumerate(index.sentence_vectors) if len(v))
     assert np.allclose(np.linalg.norm(index.sentence_vectors[several], axis=1), 1.0, atol=1e-3)
 

@@ -250,6 +250,34 @@ def said_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A verdict opening an authored answer ("No: ...", "Partly, for narrow outcomes: ...",
+# "Several have: ..."): it answers the unit's own question, not necessarily the one asked.
+_VERDICT_PREFIX = re.compile(
+    r"^(?:no|yes|partly|not \w+|it depends|several|some|many|few|most|both|none)\b[^:.;]{0,30}:"
+    r"\s*(.+)$",
+    re.I | re.S,
+)
+
+
+def verdict_cut(sentence: str) -> str | None:
+    """``sentence`` without the verdict opening it ("No: a healthy system is ..." -> "A
+    healthy system is ..."), or None when it opens with none."""
+    cut = _VERDICT_PREFIX.match(sentence)
+    if cut is None:
+        return None
+    rest = cut.group(1)
+    return rest[:1].upper() + rest[1:]
+
+
+def said_sentences(text: str) -> list[str]:
+    """The sentences of a unit's text (``said_spans``, markup removed) as an answer says them
+    once a verdict is cut off: what a repeat is judged on."""
+    said = [display_text(text[start:end]) for start, end in said_spans(text)]
+    if said and (cut := verdict_cut(said[0])) is not None:
+        said[0] = cut
+    return said
+
+
 def sentences(text: str) -> list[str]:
     """Sentences of unit text; abbreviations such as "e.g." do not end one."""
     return [text[start:end] for start, end in sentence_spans(text)]

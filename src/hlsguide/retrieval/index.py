@@ -41,8 +41,9 @@ from hlsguide.types import Chunk, SourceDocument
 # kept with what an older build made of them: 2, units and their vectors join a generation; 3,
 # a run-in title is bound to its sentence; 4, list items continuing a lead-in are bound to it;
 # 5, a titled sentence is a step only when it directs, and an order whose object points back
-# ("Treat this as ...") is bound to the sentence before it.
-FORMAT_VERSION = 5
+# ("Treat this as ...") is bound to the sentence before it; 6, a sentence opening with a
+# verdict is embedded as said, without it.
+FORMAT_VERSION = 6
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".writer.lock"
 GENERATION_PREFIX = "gen-"

@@ -27,8 +27,9 @@ from hlsguide.corpus.units import (
     leans_back,
     opens_imperative,
     run_in_title_end,
-    said_spans,
+    said_sentences,
     sentence_spans,
+    verdict_cut,
 )
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.types import Chunk, Section, SourceDocument, Unit
@@ -235,9 +236,10 @@ SENTENCE_COUNTS = "unit_sentence_counts.npy"
 class UnitIndex:
     """The units of one generation with their vectors, embedded once at indexing: a text
     vector for every unit, a prompt vector for questions and misreadings (zero rows for the
-    rest), and for a unit of several sentences a vector per sentence as an answer says it
-    (none for the rest: their text vector is their sentence's), so a sentence that rewords one
-    already said is caught however its unit reads as a whole."""
+    rest), and for a unit of several sentences, or one opening with a verdict, a vector per
+    sentence as an answer says it (``said_sentences``; none for the rest: their text vector is
+    their sentence's), so a sentence that rewords one already said is caught however its unit
+    reads as a whole."""
 
     units: list[Unit]
     text_vectors: np.ndarray
@@ -265,14 +267,14 @@ class UnitIndex:
         texts = [embedding_text(u) for u in units]
         prompted = [i for i, u in enumerate(units) if u.prompt]
         prompts = [display_text(units[i].prompt or "").strip('"“”') for i in prompted]
-        spans = [said_spans(u.text) for u in units]
-        counts = [len(s) if len(s) > 1 else 0 for s in spans]
-        parts = [
-            display_text(u.text[start:end])
-            for u, s, n in zip(units, spans, counts, strict=True)
-            if n
-            for start, end in s
+        said = [said_sentences(u.text) for u in units]
+        # A unit of one sentence has its text vector for that sentence, unless a verdict is
+        # cut off it when said ("No: a healthy system is ..."): then the sentence as said.
+        counts = [
+            len(s) if len(s) > 1 or verdict_cut(display_text(u.text)) is not None else 0
+            for u, s in zip(units, said, strict=True)
         ]
+        parts = [sentence for s, n in zip(said, counts, strict=True) if n for sentence in s]
         vectors = []
         every = texts + prompts + parts
         for start in range(0, len(every), batch):

@@ -38,6 +38,7 @@ from hlsguide.corpus.units import (
     opens_imperative,
     run_in_title_end,
     said_spans,
+    verdict_cut,
 )
 from hlsguide.retrieval.embeddings import Embedder
 from hlsguide.retrieval.injection import InjectionDetector, directs_the_answer, load_detector
@@ -121,11 +122,6 @@ OTHER_SUBJECT_WORDS = 1
 TITLE_WORDS = 5
 _DEFINITION = re.compile(r"\b(is|are|means|refers to|describes)\b", re.IGNORECASE)
 _VERDICT = re.compile(r"^(no|yes|not|partly|only|it depends)\b", re.IGNORECASE)
-_VERDICT_PREFIX = re.compile(
-    r"^(?:no|yes|partly|not \w+|it depends|several|some|many|few|most|both|none)\b[^:.;]{0,30}:"
-    r"\s*(.+)$",
-    re.I | re.S,
-)
 _CORRECTION = re.compile(r"^(no|not quite|not yet|not reliably)\b", re.IGNORECASE)
 _BARE_VERDICT = re.compile(r"^(?:no|yes|partly|it depends)\b\s*[,;:]", re.I)
 _CROSS_REFERENCE = re.compile(r"^see\b", re.IGNORECASE)
@@ -210,11 +206,10 @@ def without_verdict(text: str) -> str | None:
     """A supporting unit's first sentence without the verdict that answered its own question
     ("Yes, as prompts: ask ..." -> "Ask ..."), which reads oddly without that question;
     None when the verdict cannot be cut cleanly."""
-    cut = _VERDICT_PREFIX.match(text)
-    if cut is None:
+    rest = verdict_cut(text)
+    if rest is None:
         return None if _BARE_VERDICT.match(text) else text
-    rest = cut.group(1)
-    return rest[:1].upper() + rest[1:] if len(rest.split()) >= MIN_WORDS else None
+    return rest if len(rest.split()) >= MIN_WORDS else None
 
 
 def imperative(text: str) -> str | None:

@@ -1,6 +1,6 @@
-"""The unit ranker: the shipped weights load only for their model, training learns a hidden
-question-to-fact map, the composer adds the learned term to a unit's relevance, and the
-cross-validation scores composed answers."""
+"""The unit ranker: the shipped weights load only for their model and hold the anchor's map,
+training learns a hidden question-to-fact map with every writer weighing the same, the composer
+adds the learned term to a unit's relevance, and the cross-validation scores composed answers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from hlsguide.answer.generators.base import Candidate
 from hlsguide.answer.generators.extractive import relevance, with_learned
 from hlsguide.answer.ranker import WEIGHTS, UnitRanker, load_ranker
-from hlsguide.answer.ranker_train import Example, composed_coverage
+from hlsguide.answer.ranker_train import ANCHOR, Example, balanced, composed_coverage, mean_of
 from hlsguide.config import BUNDLED_EMBEDDING_MODEL
 from hlsguide.retrieval.evaluation import EvalQuestion
 from hlsguide.types import Unit
@@ -34,6 +34,41 @@ def test_the_shipped_ranker_serves_only_the_model_it_was_trained_on(tmp_path):
     assert load_ranker(_Named("another-model")) is None
     assert load_ranker(_Named(BUNDLED_EMBEDDING_MODEL), tmp_path / "missing.npz") is None
     assert WEIGHTS.exists()
+
+
+def test_the_shipped_ranker_is_the_mean_of_the_anchor_and_a_map_fitted_on_every_writer():
+    named = _Named(BUNDLED_EMBEDDING_MODEL)
+    shipped, anchor = load_ranker(named), load_ranker(named, ANCHOR)
+    assert shipped is not None
+    assert anchor is not None
+    rank = anchor.down.shape[1]
+    assert shipped.down.shape[1] == 2 * rank
+    assert np.allclose(shipped.down[:, :rank], anchor.down)
+    assert np.allclose(shipped.up[:rank], anchor.up / (2 * anchor.scale), atol=1e-6)
+    assert not np.allclose(shipped.down[:, rank:], anchor.down)  # the other half is new
+
+
+def test_a_mean_of_rankers_scores_as_the_mean_of_their_scores():
+    rng = np.random.default_rng(2)
+    rankers = [
+        UnitRanker("m", rng.normal(size=(6, r)), rng.normal(size=(r, 6)), scale)
+        for r, scale in ((2, 1.0), (3, 0.5))
+    ]
+    question = rng.normal(size=6)
+    mean = mean_of(rankers)
+    expected = (rankers[0].direction(question) + rankers[1].direction(question)) / 2
+    assert mean.down.shape == (6, 5)
+    assert np.allclose(mean.direction(question), expected)
+
+
+def test_a_writer_with_more_questions_than_the_median_is_sampled_down_to_it():
+    writers = [[f"w{w}-{i}" for i in range(size)] for w, size in enumerate((4, 5, 6, 15))]
+    kept = balanced(writers)
+    counts = [sum(e.startswith(f"w{w}-") for e in kept) for w in range(4)]
+    assert counts == [4, 5, 5, 5]  # the median writer's 5.5, rounded down
+    assert set(kept) <= {e for w in writers for e in w}
+    assert len(set(kept)) == len(kept)
+    assert balanced(writers) == kept  # the same sample every time
 
 
 def test_saved_weights_load_with_the_same_direction(tmp_path):
